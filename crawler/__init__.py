@@ -1,0 +1,1 @@
+"""Scrapy project for the leadership-news section: spider, settings, pipelines, page layouts."""

@@ -1,0 +1,81 @@
+"""The Article record: what extraction produces and what the archive stores."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Image:
+    """An image in the article body, with its caption and photo credit (both may be empty)."""
+
+    src: str
+    caption: str = ""
+    credit: str = ""
+
+
+@dataclass
+class Attachment:
+    """A file linked from the article (PDF, DOC, ...)."""
+
+    url: str
+    title: str = ""
+
+
+@dataclass
+class Article:
+    """One normalized article. Text fields are NFC with single spaces; empty means absent."""
+
+    url: str
+    title: str
+    body: str
+    published: str = ""  # ISO 8601: "2023-05-19" or "2023-05-19T08:15:00+07:00"
+    portal_id: str = ""
+    section: str = ""
+    author: str = ""
+    lead: str = ""
+    body_html: str = ""
+    images: list[Image] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    language: str = "vi"
+    word_count: int = 0
+    content_hash: str = ""
+    fetched_at: str = ""  # UTC, ISO 8601 with "Z"
+    layout: str = ""  # which page layout extracted it, or "fallback"
+
+    def __post_init__(self) -> None:
+        self.images = [i if isinstance(i, Image) else Image(**i) for i in self.images]
+        self.attachments = [
+            a if isinstance(a, Attachment) else Attachment(**a) for a in self.attachments
+        ]
+        if not self.content_hash:
+            self.content_hash = self.compute_hash()
+
+    def compute_hash(self) -> str:
+        """SHA-256 over the normalized content, independent of when and how it was fetched."""
+        content = {
+            "title": self.title,
+            "published": self.published,
+            "author": self.author,
+            "lead": self.lead,
+            "body": self.body,
+            "images": [asdict(i) for i in self.images],
+            "attachments": [asdict(a) for a in self.attachments],
+        }
+        canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict:
+        """A plain dict (images and attachments as lists of dicts), ready for JSON or storage."""
+        return asdict(self)
+
+
+class NotAnArticle(Exception):
+    """The page is not an article (no title or no body). ``reason`` says which."""
+
+    def __init__(self, reason: str, url: str = "") -> None:
+        super().__init__(f"{reason}: {url}" if url else reason)
+        self.reason = reason
+        self.url = url

@@ -1,0 +1,225 @@
+"""Text normalization: the one home for cleaning Vietnamese text.
+
+Everything that turns raw page text into archive text lives here: Unicode NFC, the odd spaces,
+whitespace collapsing, the portal's boilerplate texts, the date formats, bylines, photo credits,
+and the folding used by search. It imports nothing of the project, so the page layouts, the
+archive and the tests all share exactly these rules.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+
+# --- Characters -----------------------------------------------------------------------------
+
+# Spaces that should read as one ordinary space.
+_SPACE_LIKE = "\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000"
+# Characters that should vanish: zero-width spaces/joiners, word joiner, BOM, soft hyphen.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_TRANSLATE = {ord(c): " " for c in _SPACE_LIKE} | {ord(c): None for c in _INVISIBLE}
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def clean_inline(text: str | None) -> str:
+    """Return ``text`` as one normalized line: NFC, odd spaces folded, whitespace collapsed."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text.translate(_TRANSLATE))
+    return _WHITESPACE_RUN.sub(" ", text).strip()
+
+
+def clean_paragraphs(paragraphs: list[str]) -> list[str]:
+    """Normalize each paragraph and drop the empty ones."""
+    cleaned = (clean_inline(p) for p in paragraphs)
+    return [p for p in cleaned if p]
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    """Join paragraphs the way ``body`` stores them: one blank line between paragraphs."""
+    return "\n\n".join(paragraphs)
+
+
+def word_count(text: str) -> int:
+    """Count words (runs of letters or digits) in ``text``."""
+    return len(re.findall(r"\w+", text))
+
+
+def fold_for_search(text: str | None) -> str:
+    """Fold text for diacritic-insensitive matching: no tone or vowel marks, đ -> d, lowercase.
+
+    ``fold_for_search("Điều phối hoà")`` is ``"dieu phoi hoa"``.
+    """
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", clean_inline(text))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.replace("đ", "d").replace("Đ", "D").lower()
+
+
+# --- Boilerplate texts ------------------------------------------------------------------------
+# The one list of the portal's boilerplate texts (PORTAL.md). Both the known layouts and the
+# fallback drop any block whose normalized text matches one of these patterns.
+
+BOILERPLATE_PATTERNS: tuple[str, ...] = (
+    r"Cỡ chữ\s*:.*",                       # font-size controls: "Cỡ chữ: +A | -A | Bản in"
+    r"\+A\s*\|\s*-A.*",
+    r"Bản in",
+    r"In bài( viết)?",
+    r"Lượt xem\s*:?\s*\d*",                # view counter
+    r"Lượt đọc\s*:?\s*\d*",
+    r"Tiêu đề bài viết\s*:.*Nội dung như sau\s*:.*",  # text-to-speech widget
+    r"(Nghe|Đọc) bài( viết)?",
+    r"THỐNG KÊ TRUY CẬP",                  # visit counter
+    r"(Đang truy cập|Đang online|Hôm nay|Hôm qua|Tháng hiện tại|Tuần hiện tại|Tổng|"
+    r"Tổng lượt truy cập|Lượt truy cập)\s*:?\s*[\d.,]*",
+    r"ipv6 ready",                         # footer badges (image alt texts)
+    r"Chung nhan Tin Nhiem Mang",
+    r"Chứng nhận Tín Nhiệm Mạng",
+    r"Gửi email",                          # share and print tools
+    r"Gửi bài viết",
+    r"Chia sẻ\s*:?.*",
+    r"(Share|Tweet|Facebook|Zalo|Twitter|Email)(\s*[|/]\s*\w+)*",
+    r"Về đầu trang",
+    r"(Quay )?(lại|trở về)( trang trước)?",
+    r"Tin liên quan\s*:?",                 # related-news box headings
+    r"Các tin (khác|đã đưa|liên quan|cùng chuyên mục)\s*:?",
+    r"Tin (cùng chuyên mục|mới hơn|cũ hơn|khác)\s*:?",
+    r"Xem thêm\s*:?",
+    r"®.*Ghi rõ nguồn.*",                  # copyright line
+    r"Ghi rõ nguồn.*",
+    r"Bình luận.*",
+    r"Trang chủ(\s*[/>»›]\s*.*)?",         # breadcrumbs
+    r"Tệp đính kèm\s*:?",                  # attachment headings (the links themselves are kept)
+    r"Tài liệu đính kèm\s*:?",
+    r"File đính kèm\s*:?",
+)
+_BOILERPLATE = re.compile(
+    "|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE
+)
+
+
+def is_boilerplate(text: str) -> bool:
+    """True when the whole of ``text`` (one block, normalized) is a known boilerplate text."""
+    return bool(_BOILERPLATE.fullmatch(clean_inline(text)))
+
+
+# --- Ids ----------------------------------------------------------------------------------
+
+CMS_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def is_cms_id(text: str) -> bool:
+    """True when ``text`` is nothing but a CMS content id (a UUID)."""
+    return bool(CMS_UUID.fullmatch(clean_inline(text)))
+
+
+# --- Bylines and photo credits --------------------------------------------------------------
+
+# "Tin, ảnh: Minh Huyền", "Tác giả: ...", "Bài và ảnh: ...": a labelled byline.
+_BYLINE = re.compile(
+    r"^\(?\s*(?:Tin\s*(?:,|và|&)?\s*ảnh|Bài\s*(?:,|và|&)?\s*ảnh|Tin\s*(?:,|và|&)?\s*bài|"
+    r"Tác giả|Bài|Tin|Người viết|Phóng viên|PV)\s*:\s*(?P<name>[^()]{2,80}?)\s*\)?\s*\.?$",
+    re.IGNORECASE,
+)
+# "(Ảnh: Xuân Giang)" or "Ảnh: Thanh Tâm" at the end of a caption.
+_CREDIT = re.compile(
+    r"\s*[-–—]?\s*\(?\s*(?:Ảnh|Nguồn ảnh|Photo)\s*:\s*(?P<credit>[^()]{1,80}?)\s*\)?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_labelled_byline(text: str) -> str | None:
+    """Return the name in a labelled byline ("Tin, ảnh: Minh Huyền" -> "Minh Huyền"), else None."""
+    match = _BYLINE.match(clean_inline(text))
+    return clean_inline(match.group("name")) if match else None
+
+
+def looks_like_name(text: str, max_words: int = 6) -> bool:
+    """True when ``text`` reads like a bare byline: a few capitalized words, no sentence."""
+    text = clean_inline(text)
+    if not text or len(text) > 60 or text[-1] in ".:;?!,":
+        return False
+    words = [w for w in re.split(r"[\s,\-–]+", text) if w]
+    if not 1 <= len(words) <= max_words:
+        return False
+    return all(w[0].isupper() and w.replace(".", "").isalpha() for w in words)
+
+
+def split_photo_credit(caption: str) -> tuple[str, str]:
+    """Split a caption into (caption, credit): "Đoàn thăm (Ảnh: Xuân Giang)" -> credit "Xuân Giang"."""
+    caption = clean_inline(caption)
+    match = _CREDIT.search(caption)
+    if not match:
+        return caption, ""
+    text = caption[: match.start()].rstrip(" -–—.,;").strip()
+    return text, clean_inline(match.group("credit"))
+
+
+# --- Dates ----------------------------------------------------------------------------------
+# The one list of date formats. Each pattern names day/month/year and optionally hour/minute
+# and am/pm. All are Vietnam local time (UTC+7, no daylight saving).
+
+VIETNAM_OFFSET = "+07:00"
+_D = r"(?P<day>\d{1,2})"
+_M = r"(?P<month>\d{1,2})"
+_Y = r"(?P<year>\d{4})"
+_HM = r"(?P<hour>\d{1,2})\s*[:hg]\s*(?P<minute>\d{2})(?:\s*:\s*\d{2})?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
+
+DATE_PATTERNS: tuple[str, ...] = (
+    # ISO, as in <time datetime> and <meta property="article:published_time">
+    r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::\d{2}(?:\.\d+)?)?(?P<tz>Z|[+-]\d{2}:?\d{2})?)?",
+    # "Thứ sáu, ngày 7 tháng 9 năm 2018 | 18:49"
+    rf"ngày\s+{_D}\s+tháng\s+{_M}\s+năm\s+{_Y}(?:\s*[|,\-–]?\s*(?:lúc\s*)?{_HM})?",
+    # "10:17 - 19/05/2021"
+    rf"{_HM}\s*[|,\-–]?\s*(?:ngày\s*)?{_D}[/.-]{_M}[/.-]{_Y}",
+    # "19/05/2023", "19/05/2023 08:15", "27/07/2022 | 4:04 PM", "Thứ Sáu, 19/05/2023 - 08:15"
+    rf"{_D}[/.-]{_M}[/.-]{_Y}(?:\s*[|,\-–]?\s*(?:lúc\s*)?{_HM})?",
+)
+_DATE_REGEXES = tuple(re.compile(p, re.IGNORECASE) for p in DATE_PATTERNS)
+
+
+def parse_vietnamese_date(text: str | None) -> str | None:
+    """Parse the first date in ``text`` into ISO 8601 in Vietnam time.
+
+    Returns ``"2023-05-19"`` when only a date is given and ``"2023-05-19T08:15:00+07:00"`` when a
+    time is given too; ``None`` when no valid date is found. Timestamps with another offset are
+    converted to +07:00.
+    """
+    text = clean_inline(text)
+    if not text:
+        return None
+    best: tuple[int, str] | None = None
+    for regex in _DATE_REGEXES:
+        for match in regex.finditer(text):
+            iso = _to_iso(match.groupdict())
+            if iso and (best is None or match.start() < best[0]):
+                best = (match.start(), iso)
+                break
+    return best[1] if best else None
+
+
+def _to_iso(parts: dict[str, str | None]) -> str | None:
+    try:
+        day, month, year = int(parts["day"]), int(parts["month"]), int(parts["year"])
+        if parts.get("hour") is None:
+            return datetime(year, month, day).date().isoformat()
+        hour, minute = int(parts["hour"]), int(parts["minute"])
+        ampm = (parts.get("ampm") or "").replace(".", "").lower()
+        if ampm == "pm" and hour < 12:
+            hour += 12
+        elif ampm == "am" and hour == 12:
+            hour = 0
+        moment = datetime(year, month, day, hour, minute)
+    except (TypeError, ValueError):
+        return None
+    tz = parts.get("tz")
+    if tz:
+        offset = "+00:00" if tz.upper() == "Z" else tz if ":" in tz else f"{tz[:3]}:{tz[3:]}"
+        moment = datetime.fromisoformat(f"{moment.isoformat()}{offset}")
+        moment = moment.astimezone(timezone(timedelta(hours=7))).replace(tzinfo=None)
+    if not 1990 <= moment.year <= 2100:
+        return None
+    return f"{moment.isoformat(timespec='seconds')}{VIETNAM_OFFSET}"

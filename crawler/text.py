@@ -148,7 +148,10 @@ def looks_like_name(text: str, max_words: int = 6) -> bool:
 
 
 def split_photo_credit(caption: str) -> tuple[str, str]:
-    """Split a caption into (caption, credit): "Đoàn thăm (Ảnh: Xuân Giang)" -> credit "Xuân Giang"."""
+    """Split a caption into (caption, credit).
+
+    ``"Đoàn thăm (Ảnh: Xuân Giang)"`` gives ``("Đoàn thăm", "Xuân Giang")``.
+    """
     caption = clean_inline(caption)
     match = _CREDIT.search(caption)
     if not match:
@@ -165,7 +168,8 @@ VIETNAM_OFFSET = "+07:00"
 _D = r"(?P<day>\d{1,2})"
 _M = r"(?P<month>\d{1,2})"
 _Y = r"(?P<year>\d{4})"
-_HM = r"(?P<hour>\d{1,2})\s*[:hg]\s*(?P<minute>\d{2})(?:\s*:\s*\d{2})?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
+_HM = (r"(?P<hour>\d{1,2})\s*[:hg]\s*(?P<minute>\d{2})(?:\s*:\s*\d{2})?"
+       r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?")
 
 DATE_PATTERNS: tuple[str, ...] = (
     # ISO, as in <time datetime> and <meta property="article:published_time">
@@ -223,3 +227,18 @@ def _to_iso(parts: dict[str, str | None]) -> str | None:
     if not 1990 <= moment.year <= 2100:
         return None
     return f"{moment.isoformat(timespec='seconds')}{VIETNAM_OFFSET}"
+
+
+_DATE_LINE_WORDS = re.compile(
+    r"ngày\s+đăng|đăng\s+ngày|cập\s+nhật(\s+lúc)?|ngày|tháng|năm|lúc|giờ|thứ\s+(hai|ba|tư|năm|sáu|"
+    r"bảy|bẩy)|chủ\s+nhật|posted|updated|published|[AP]\.?M\.?|GMT\s*\+?\s*7|\d+|[\s:/|,.\-–()+h]",
+    re.IGNORECASE,
+)
+
+
+def is_date_line(text: str) -> bool:
+    """True when ``text`` is only a date line, like "Thứ Sáu, 19/05/2023 - 08:15"."""
+    text = clean_inline(text)
+    if not text or len(text) > 80 or parse_vietnamese_date(text) is None:
+        return False
+    return not _DATE_LINE_WORDS.sub("", text)

@@ -1,0 +1,241 @@
+"""Reading a content container as a flat list of blocks: paragraphs of text and images.
+
+Every layout, and the fallback, ends up here: it hands over the element that holds the article,
+and gets back the blocks in page order, with the boilerplate markup already pruned. Paragraphs
+come from block elements and from double ``<br>`` breaks, so the old ``<font>``/``<br>`` pages
+read the same way as the ``<p>`` pages.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+
+from crawler.extraction.document import absolute_url
+
+BLOCK_TAGS = frozenset(
+    "p div section article main h1 h2 h3 h4 h5 h6 ul ol li blockquote table thead tbody tfoot tr "
+    "td th figure figcaption center pre dl dt dd header footer aside nav address hr".split()
+)
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+EMPHASIS_TAGS = frozenset("em i".split())
+
+# Class/id words that mark boilerplate containers: share and print tools, view counters, the
+# text-to-speech reader, related news, comments, menus. Matched against the words of class and id
+# attributes ("ShareBox" -> share, box; "wcm-luotxem" -> wcm, luotxem).
+BOILERPLATE_CLASS_WORDS = frozenset(
+    """share sharing social sociallinks tools tool toolbar print congcu fontsize zoom views
+    viewcount viewcounter luotxem counter thongke visitcounter tts speech texttospeech docbai
+    audio player related relate relatednews lienquan tinlienquan tinkhac othernews comment
+    comments binhluan tags tag rating breadcrumb breadcrumbs banner ads advert advertisement
+    menu navbar sidebar widget pagination paging""".split()
+)
+# Elements that are always chrome, wherever they sit.
+BOILERPLATE_TAGS = ("nav", "aside", "footer")
+_CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+
+
+def class_words(element: lxml.html.HtmlElement) -> set[str]:
+    """The lowercase words of an element's class and id attributes."""
+    raw = f"{element.get('class', '')} {element.get('id', '')}"
+    words = {w.lower() for w in _CLASS_SPLIT.split(raw) if w}
+    # Also the whole tokens, so "visitcounter" or "TextToSpeech" match as written.
+    words |= {t.lower().replace("-", "").replace("_", "") for t in raw.split()}
+    return words
+
+
+def is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
+    """True for containers that are chrome by their markup (class, id or tag)."""
+    if not isinstance(element.tag, str):
+        return False
+    if element.tag in BOILERPLATE_TAGS:
+        return True
+    return bool(class_words(element) & BOILERPLATE_CLASS_WORDS)
+
+
+def prune_boilerplate(container: lxml.html.HtmlElement) -> None:
+    """Remove boilerplate containers inside ``container`` (not the container itself)."""
+    for element in list(container.iterdescendants()):
+        if element.getparent() is not None and is_boilerplate_element(element):
+            element.drop_tree()
+
+
+@dataclass
+class Block:
+    """One paragraph of text, or one image, in page order."""
+
+    kind: str  # "text" or "image"
+    text: str = ""  # raw text (normalize with crawler.text before use)
+    html: str = ""  # inline HTML of the paragraph when it is one whole element, else ""
+    src: str = ""  # image: absolute URL
+    caption: str = ""  # image: caption found with it (figcaption)
+    tag: str = ""  # tag of the element the text came from
+    centered: bool = False
+    right_aligned: bool = False
+    emphasized: bool = False  # all of the text is inside <em>/<i>
+    bold: bool = False  # all of the text is inside <strong>/<b>
+    link_text: int = 0  # characters of text inside links
+    links: list[tuple[str, str]] = field(default_factory=list)  # (absolute href, text)
+    caption_hint: bool = False  # class or markup says "caption"
+
+    @property
+    def link_density(self) -> float:
+        """Share of the text that sits inside links (0 to 1)."""
+        length = len(self.text.strip())
+        return self.link_text / length if length else 0.0
+
+
+class BlockReader:
+    """Walks a content container and returns its blocks (see the module docstring)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.blocks: list[Block] = []
+        self._pieces: list[str] = []
+        self._links: list[tuple[str, str]] = []
+        self._link_chars = 0
+        self._source: lxml.html.HtmlElement | None = None
+
+    def read(self, container: lxml.html.HtmlElement) -> list[Block]:
+        """Return the blocks of ``container`` in page order."""
+        self._source = container
+        self._walk(container)
+        self._flush()
+        return self.blocks
+
+    # --- walking ---
+    def _walk(self, element: lxml.html.HtmlElement) -> None:
+        if element.text:
+            self._pieces.append(_flat(element.text))
+        for child in element:
+            self._visit(child)
+            if child.tail:
+                self._pieces.append(_flat(child.tail))
+
+    def _visit(self, child: lxml.html.HtmlElement) -> None:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if not tag:
+            return
+        if tag == "br":
+            self._pieces.append("\n")
+        elif tag == "img":
+            self._add_image(child, caption="")
+        elif tag == "figure":
+            self._flush()
+            self._read_figure(child)
+        elif tag in BLOCK_TAGS:
+            self._flush()
+            previous_source, self._source = self._source, child
+            self._walk(child)
+            self._flush()
+            self._source = previous_source
+        elif tag == "a" and not child.xpath(".//img"):
+            text = _flat(child.text_content())
+            href = absolute_url(self.base_url, child.get("href"))
+            self._pieces.append(text)
+            self._link_chars += len(text.strip())
+            if href:
+                self._links.append((href, text))
+        elif child.xpath(".//img|.//br") or any(
+            isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in child.iterdescendants()
+        ):
+            self._walk(child)
+        else:
+            self._pieces.append(_flat(child.text_content()))
+
+    def _read_figure(self, figure: lxml.html.HtmlElement) -> None:
+        caption_el = figure.find(".//figcaption")
+        caption = caption_el.text_content() if caption_el is not None else ""
+        images = figure.xpath(".//img")
+        for index, image in enumerate(images):
+            self._add_image(image, caption=caption if index == len(images) - 1 else "")
+
+    def _add_image(self, image: lxml.html.HtmlElement, caption: str) -> None:
+        self._flush()
+        src = ""
+        for attribute in ("data-src", "data-original", "data-lazy-src", "src"):
+            src = absolute_url(self.base_url, image.get(attribute))
+            if src:
+                break
+        if src:
+            self.blocks.append(Block(kind="image", src=src, caption=caption, tag="img"))
+
+    # --- paragraphs ---
+    def _flush(self) -> None:
+        raw = "".join(self._pieces)
+        links, link_chars = self._links, self._link_chars
+        self._pieces, self._links, self._link_chars = [], [], 0
+        if not raw.strip():
+            return
+        source = self._source
+        parts = [p for p in re.split(r"\n[ \t\u00a0\u200b]*\n", raw) if p.strip()]
+        whole_element = len(parts) == 1 and source is not None and _text_equals(source, raw)
+        for part in parts:
+            block = Block(kind="text", text=part.replace("\n", " "), tag=_tag(source))
+            if source is not None:
+                _describe(block, source, whole_element)
+            if len(parts) == 1:
+                block.links, block.link_text = links, link_chars
+            else:
+                block.links = [(h, t) for h, t in links if t.strip() and t.strip() in part]
+                block.link_text = sum(len(t.strip()) for _, t in block.links)
+            if whole_element and source is not None:
+                block.html = _inner_html(source)
+            self.blocks.append(block)
+
+
+def _flat(text: str) -> str:
+    """Source line breaks are only formatting: only <br> makes a line break."""
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def _tag(element: lxml.html.HtmlElement | None) -> str:
+    return element.tag if element is not None and isinstance(element.tag, str) else ""
+
+
+def _text_equals(element: lxml.html.HtmlElement, text: str) -> bool:
+    return " ".join(element.text_content().split()) == " ".join(text.split())
+
+
+def _describe(block: Block, source: lxml.html.HtmlElement, whole_element: bool) -> None:
+    """Fill in the layout hints of a text block from the element it came from."""
+    style = (source.get("style") or "").replace(" ", "").lower()
+    align = (source.get("align") or "").lower()
+    block.centered = "text-align:center" in style or align == "center" or source.tag == "center"
+    block.right_aligned = "text-align:right" in style or align == "right"
+    words = class_words(source)
+    block.caption_hint = source.tag == "figcaption" or bool(
+        words & {"caption", "chuthich", "imgcaption", "imagecaption", "image_desc", "desc"}
+    )
+    if not (block.centered or block.right_aligned):
+        parent = source.getparent()
+        if parent is not None:
+            pstyle = (parent.get("style") or "").replace(" ", "").lower()
+            block.right_aligned = "text-align:right" in pstyle or parent.get("align") == "right"
+    text = " ".join(block.text.split())
+    if text and whole_element:
+        block.emphasized = _all_inside(source, EMPHASIS_TAGS, text)
+        block.bold = _all_inside(source, frozenset({"strong", "b"}), text)
+    elif text:
+        # A <br>-separated line: look for an inline element holding exactly this text.
+        for inline in source.iter("em", "i", "strong", "b"):
+            if " ".join(inline.text_content().split()) == text:
+                block.emphasized = inline.tag in EMPHASIS_TAGS
+                block.bold = inline.tag in ("strong", "b")
+                break
+
+
+def _all_inside(source: lxml.html.HtmlElement, tags: frozenset[str], text: str) -> bool:
+    inside = "".join(e.text_content() for e in source.iter(*tags) if e.getparent() is not None
+                     and not any(a.tag in tags for a in e.iterancestors() if a is not source))
+    return " ".join(inside.split()) == text
+
+
+def _inner_html(element: lxml.html.HtmlElement) -> str:
+    parts = [html.escape(element.text, quote=False)] if element.text else []
+    for child in element:
+        parts.append(lxml.html.tostring(child, encoding="unicode", with_tail=True))
+    return "".join(parts)

@@ -1,0 +1,69 @@
+"""Turning fetched bytes into a parsed HTML tree: decoding, parsing, dropping what never counts."""
+
+from __future__ import annotations
+
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import lxml.etree
+import lxml.html
+from w3lib.encoding import html_to_unicode
+
+from crawler.extraction.article import NotAnArticle
+
+# Elements that never carry article content; removed before any layout looks at the page.
+NEVER_CONTENT = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+                 "canvas", "form", "button", "select", "textarea", "input", "link")
+_MAX_CHARS = 5_000_000  # larger pages are cut; no real article is this big
+
+
+def decode_html(body: bytes | str, content_type: str | None = None) -> str:
+    """Decode page bytes using the HTTP header charset, a BOM, the meta tag, then a guess."""
+    if isinstance(body, str):
+        return body
+    _, text = html_to_unicode(content_type, body)
+    return text
+
+
+def parse_html(text: str) -> lxml.html.HtmlElement:
+    """Parse HTML text into an lxml tree; raises NotAnArticle("not_html") when nothing parses."""
+    text = text[:_MAX_CHARS].replace("\x00", "")
+    if not text.strip():
+        raise NotAnArticle("empty_page")
+    try:
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=False)
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (lxml.etree.ParserError, ValueError) as error:
+        raise NotAnArticle("not_html") from error
+    if root is None or root.find(".//body") is None and len(root) == 0:
+        raise NotAnArticle("not_html")
+    return root
+
+
+def strip_never_content(root: lxml.html.HtmlElement) -> None:
+    """Remove scripts, styles, embedded frames and form controls, keeping their tail text."""
+    for xpath in NEVER_CONTENT:
+        for element in root.xpath(f"//{xpath}"):
+            element.drop_tree()
+
+
+def canonical_url(root: lxml.html.HtmlElement, url: str) -> str:
+    """The page's own URL: ``url`` without its fragment, or the page's canonical link if no URL.
+
+    The fetched URL wins over ``<link rel=canonical>`` because sample or mirrored pages may point
+    their canonical link elsewhere; an empty ``url`` (a saved file) falls back to the link.
+    """
+    if url and not url.startswith("file:"):
+        return urldefrag(url)[0]
+    for xpath in ("//link[@rel='canonical']/@href", "//meta[@property='og:url']/@content"):
+        found = root.xpath(xpath)
+        if found and urlparse(found[0].strip()).scheme in ("http", "https"):
+            return urldefrag(found[0].strip())[0]
+    return url
+
+
+def absolute_url(base: str, link: str | None) -> str:
+    """Resolve ``link`` against ``base``; empty for missing, data: and javascript: links."""
+    link = (link or "").strip()
+    if not link or link.lower().startswith(("data:", "javascript:", "mailto:", "#")):
+        return ""
+    return urljoin(base, link) if base else link

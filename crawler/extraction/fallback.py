@@ -1,0 +1,170 @@
+"""The fallback layout: finds a news article on a page whose markup no known layout describes.
+
+It relies on what news pages share rather than on class names: the title is the heading that
+agrees with the page's ``<title>`` or ``og:title``; the body is the element holding the most
+paragraph text with the fewest links, outside navigation and other chrome; the date comes from
+article metadata, a ``<time>`` element, a date-like element, or the first date after the title.
+It was written for the portal's future markup and checked on pages shaped like other Vietnamese
+government portals (tests/fixtures/other_portals).
+"""
+
+from __future__ import annotations
+
+import lxml.html
+
+from crawler import text as textnorm
+from crawler.extraction.blocks import BOILERPLATE_TAGS, class_words, is_boilerplate_element
+from crawler.extraction.layouts import PageLayout, _css
+
+_TITLE_WORDS = {"title", "tieude", "headline", "heading", "newstitle", "articletitle", "posttitle"}
+_DATE_WORDS = {"date", "time", "ngay", "ngaydang", "publish", "published", "postdate", "datetime",
+               "pubdate", "created", "thoigian"}
+_AUTHOR_WORDS = {"author", "tacgia", "byline", "writer", "butdanh"}
+_META_DATES = (
+    "//meta[@property='article:published_time']/@content",
+    "//meta[@itemprop='datePublished']/@content",
+    "//meta[@name='pubdate' or @name='publishdate' or @name='date' or @name='dc.date']/@content",
+    "//*[@itemprop='datePublished']/@datetime",
+    "//time/@datetime",
+)
+_PARAGRAPH_MIN_CHARS = 30
+
+
+def _in_chrome(element: lxml.html.HtmlElement) -> bool:
+    """True when the element sits inside navigation, a sidebar, a footer or other chrome."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag in BOILERPLATE_TAGS or is_boilerplate_element(ancestor):
+            return True
+    return False
+
+
+class GenericNewsLayout(PageLayout):
+    """Layout-independent extraction of a news article page."""
+
+    name = "fallback"
+    MARKERS = ()
+    SECTION = None
+    _HEADINGS = _css("h1, h2, h3, .title, .tieude, .news-title, .article-title")
+
+    def __init__(self, root: lxml.html.HtmlElement, url: str) -> None:
+        super().__init__(root, url)
+        self._title_element: lxml.html.HtmlElement | None = None
+        self._content: lxml.html.HtmlElement | None = None
+
+    @classmethod
+    def matches(cls, root: lxml.html.HtmlElement) -> bool:
+        return True
+
+    def _meta(self, *names: str) -> str:
+        for name in names:
+            found = self.root.xpath(f"//meta[@property='{name}' or @name='{name}']/@content")
+            if found and textnorm.clean_inline(found[0]):
+                return textnorm.clean_inline(found[0])
+        return ""
+
+    def title(self) -> str:
+        meta_title = self._meta("og:title", "twitter:title")
+        page_title = textnorm.clean_inline(self.root.findtext(".//title") or "")
+        headings = []
+        for element in self._HEADINGS(self.root):
+            text = textnorm.clean_inline(element.text_content())
+            if len(text) >= 15 and not _in_chrome(element):
+                headings.append((element, text))
+        for reference in (meta_title, page_title):
+            for element, text in headings:
+                if reference and (text in reference or reference in text):
+                    self._title_element = element
+                    return text
+        for element, text in headings:
+            if element.tag == "h1" or class_words(element) & _TITLE_WORDS:
+                self._title_element = element
+                return text
+        if meta_title:
+            return meta_title
+        parts = [p.strip() for p in page_title.replace(" | ", " - ").split(" - ")]
+        return max(parts, key=len) if parts and parts[0] else ""
+
+    def published(self) -> str:
+        for xpath in _META_DATES:
+            for value in self.root.xpath(xpath):
+                parsed = textnorm.parse_vietnamese_date(value)
+                if parsed:
+                    return self._prefer_text_time(parsed)
+        return self._date_from_text()
+
+    def _prefer_text_time(self, parsed: str) -> str:
+        """Metadata may give a bare date where the visible text gives the time too."""
+        if "T" in parsed:
+            return parsed
+        from_text = self._date_from_text()
+        return from_text if from_text.startswith(parsed) else parsed
+
+    def _date_from_text(self) -> str:
+        for element in self.root.iter():
+            if isinstance(element.tag, str) and class_words(element) & _DATE_WORDS:
+                if not _in_chrome(element):
+                    parsed = textnorm.parse_vietnamese_date(element.text_content()[:200])
+                    if parsed:
+                        return parsed
+        start = self._title_element
+        if start is None:
+            return ""
+        seen = 0
+        for element in start.itersiblings():
+            for text in element.itertext():
+                parsed = textnorm.parse_vietnamese_date(text[:200])
+                if parsed:
+                    return parsed
+                seen += 1
+                if seen > 30:
+                    return ""
+        return ""
+
+    def author(self) -> str:
+        for element in self.root.iter():
+            if isinstance(element.tag, str) and class_words(element) & _AUTHOR_WORDS:
+                text = textnorm.clean_inline(element.text_content())
+                name = textnorm.parse_labelled_byline(text)
+                if name:
+                    return name
+                if textnorm.looks_like_name(text):
+                    return text
+        return ""
+
+    def section(self) -> str:
+        return self._meta("article:section")
+
+    def portal_id(self) -> str:
+        return ""
+
+    def content(self) -> lxml.html.HtmlElement | None:
+        scores: dict[lxml.html.HtmlElement, float] = {}
+        for element in self.root.iter("p", "div", "td", "font", "span", "section", "article"):
+            text = _own_text(element)
+            if len(text) < _PARAGRAPH_MIN_CHARS or _in_chrome(element):
+                continue
+            links = sum(len(a.text_content()) for a in element.iter("a"))
+            score = min(len(text), 1000) * (1 - min(links / max(len(text), 1), 1))
+            if element.tag != "p" and len(element.findall("br")) >= 1:
+                scores[element] = scores.get(element, 0) + score  # <br> paragraphs live here
+            parent = element.getparent()
+            if parent is not None:
+                scores[parent] = scores.get(parent, 0) + score
+                grandparent = parent.getparent()
+                if grandparent is not None:
+                    scores[grandparent] = scores.get(grandparent, 0) + score / 2
+        if not scores:
+            return None
+        return max(scores, key=scores.get)
+
+
+def _own_text(element: lxml.html.HtmlElement) -> str:
+    """Text of a paragraph-like element: all text for <p>, only direct text for containers."""
+    if element.tag == "p":
+        return textnorm.clean_inline(element.text_content())
+    pieces = [element.text or ""]
+    for child in element:
+        if child.tag in ("br", "a", "b", "strong", "i", "em", "span", "font", "u"):
+            pieces.append(child.text_content() if child.tag != "br" else " ")
+        pieces.append(child.tail or "")
+    return textnorm.clean_inline("".join(pieces))

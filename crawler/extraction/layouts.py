@@ -1,0 +1,191 @@
+"""The known page layouts of the portal, one small class each.
+
+A layout names its selectors as precompiled class attributes and says how it recognizes itself
+(``MARKERS``). Field methods are short and typed; the shared work (reading blocks, captions,
+bylines, attachments, normalization) is done by ``crawler.extraction.assemble`` and
+``crawler.text``. A layout change on the portal becomes a new class that overrides only what
+changed, chosen by its own markers; old classes and their fixtures stay.
+
+The markup of the live portal has not been seen from here: these selectors follow PORTAL.md's
+leads and the bundled sample portal. ``tinlanhdao extract`` on a saved live page shows at once
+which layout matched (the ``layout`` field), or that the fallback did the work.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import lxml.html
+from lxml.cssselect import CSSSelector
+
+from crawler import text as textnorm
+from crawler.extraction.article import Article, Attachment, NotAnArticle
+from crawler.extraction.assemble import assemble
+from crawler.extraction.blocks import BlockReader, prune_boilerplate
+from crawler.extraction.document import absolute_url
+
+_TTS_AUTHOR = re.compile(r"Theo tác giả\s*:\s*(?P<name>[^.]{2,80})\.?\s*$")
+
+
+def _css(selector: str) -> CSSSelector:
+    return CSSSelector(selector, translator="html")
+
+
+class PageLayout:
+    """Base class: a page layout with selectors; subclasses set the class attributes."""
+
+    name = "base"
+    MARKERS: tuple[CSSSelector, ...] = ()
+    ARTICLE: CSSSelector | None = None  # the article block; other selectors search inside it
+    TITLE: CSSSelector | None = None
+    DATE: CSSSelector | None = None
+    SECTION: CSSSelector | None = None
+    LEAD: CSSSelector | None = None
+    CONTENT: CSSSelector | None = None
+    AUTHOR: CSSSelector | None = None
+    ATTACHMENT_LINKS: CSSSelector | None = None
+    PORTAL_ID: CSSSelector | None = None
+    PORTAL_ID_ATTRIBUTE: str = ""  # an attribute of the ARTICLE element holding the CMS id
+    TEXT_TO_SPEECH: CSSSelector | None = None  # reader widget text, which names the author
+
+    def __init__(self, root: lxml.html.HtmlElement, url: str) -> None:
+        self.root = root
+        self.url = url
+        found = self.ARTICLE(root) if self.ARTICLE is not None else []
+        self.scope: lxml.html.HtmlElement = found[0] if found else root
+
+    @classmethod
+    def matches(cls, root: lxml.html.HtmlElement) -> bool:
+        """True when the page carries one of this layout's markers."""
+        return any(marker(root) for marker in cls.MARKERS)
+
+    # --- fields ---
+    def _first_text(self, selector: CSSSelector | None) -> str:
+        if selector is None:
+            return ""
+        for element in selector(self.scope):
+            text = textnorm.clean_inline(element.text_content())
+            if text:
+                return text
+        return ""
+
+    def title(self) -> str:
+        return self._first_text(self.TITLE)
+
+    def published(self) -> str:
+        if self.DATE is None:
+            return ""
+        for element in self.DATE(self.scope):
+            for candidate in (element.get("datetime"), element.text_content()):
+                parsed = textnorm.parse_vietnamese_date(candidate)
+                if parsed:
+                    return parsed
+        return ""
+
+    def section(self) -> str:
+        return self._first_text(self.SECTION)
+
+    def lead(self) -> str:
+        return self._first_text(self.LEAD)
+
+    def portal_id(self) -> str:
+        if self.PORTAL_ID_ATTRIBUTE and self.scope.get(self.PORTAL_ID_ATTRIBUTE):
+            return textnorm.clean_inline(self.scope.get(self.PORTAL_ID_ATTRIBUTE))
+        return self._first_text(self.PORTAL_ID)
+
+    def author(self) -> str:
+        """An author named outside the body (an author element or the reader widget)."""
+        named = self._first_text(self.AUTHOR)
+        if named:
+            return textnorm.parse_labelled_byline(named) or named
+        spoken = self._first_text(self.TEXT_TO_SPEECH)
+        match = _TTS_AUTHOR.search(spoken)
+        return textnorm.clean_inline(match.group("name")) if match else ""
+
+    def content(self) -> lxml.html.HtmlElement | None:
+        if self.CONTENT is None:
+            return None
+        found = self.CONTENT(self.scope)
+        return found[0] if found else None
+
+    def attachments(self) -> list[Attachment]:
+        """Attachments listed outside the body (an attachment box)."""
+        if self.ATTACHMENT_LINKS is None:
+            return []
+        result = []
+        for link in self.ATTACHMENT_LINKS(self.scope):
+            url = absolute_url(self.url, link.get("href"))
+            if url:
+                title = textnorm.clean_inline(link.text_content())
+                result.append(Attachment(url=url, title=title or url.rsplit("/", 1)[-1]))
+        return result
+
+    # --- the whole article ---
+    def extract(self) -> Article:
+        """Extract the article; raises NotAnArticle when there is no title or no body."""
+        title = self.title()
+        if not title:
+            raise NotAnArticle("no_title", self.url)
+        container = self.content()
+        if container is None:
+            raise NotAnArticle("no_content", self.url)
+        prune_boilerplate(container)
+        if self.url.startswith(("http://", "https://")):
+            container.make_links_absolute(self.url, handle_failures="discard")
+        lead = self.lead()
+        parts = assemble(BlockReader(self.url).read(container), lead=lead, title=title)
+        if not parts.paragraphs:
+            raise NotAnArticle("no_body", self.url)
+        attachments = parts.attachments + [
+            a for a in self.attachments() if a.url not in {p.url for p in parts.attachments}
+        ]
+        body = textnorm.join_paragraphs(parts.paragraphs)
+        return Article(
+            url=self.url,
+            title=title,
+            body=body,
+            published=self.published(),
+            portal_id=self.portal_id() or parts.cms_id,
+            section=self.section(),
+            author=parts.author or self.author(),
+            lead=lead,
+            body_html=parts.body_html,
+            images=parts.images,
+            attachments=attachments,
+            word_count=textnorm.word_count(" ".join([title, lead, body])),
+            fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            layout=self.name,
+        )
+
+
+class CanThoCurrentLayout(PageLayout):
+    """The current site, www.cantho.gov.vn (class names from a public scraper of it)."""
+
+    name = "cantho-current"
+    MARKERS = (_css("div.ArticleDetail"), _css(".ArticleContent"), _css(".PostContent"))
+    ARTICLE = _css("div.ArticleDetail, div.PostDetail")
+    TITLE = _css(".ArticleHeader, .PostTitle, h1")
+    DATE = _css(".ArticleDate, .PostDate")
+    SECTION = _css(".PostCategory, .ArticleCategory")
+    LEAD = _css(".ArticleSapo, .ArticleLead, .PostSapo")
+    CONTENT = _css(".ArticleContent, .PostContent")
+    AUTHOR = _css(".ArticleAuthor, .PostAuthor")
+    ATTACHMENT_LINKS = _css(".ArticleAttachments a[href]")
+    PORTAL_ID_ATTRIBUTE = "data-article-id"
+    TEXT_TO_SPEECH = _css(".TextToSpeech")
+
+
+class WebSphereLayout(PageLayout):
+    """The WebSphere Portal era site (now old.cantho.gov.vn): a WCM content portlet."""
+
+    name = "cantho-websphere"
+    MARKERS = (_css("div.wcm-chitiet"), _css("div.wcm-noidung"))
+    ARTICLE = _css("div.wcm-chitiet")
+    TITLE = _css(".wcm-tieude")
+    DATE = _css(".wcm-ngaydang")
+    SECTION = _css(".wcm-chuyenmuc")
+    CONTENT = _css(".wcm-noidung")
+    PORTAL_ID = _css(".wcm-id")
+    TEXT_TO_SPEECH = _css(".wcm-docbai")
+

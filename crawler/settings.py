@@ -1,0 +1,58 @@
+"""Scrapy settings for the tinlanhdao crawl. The defaults are the polite live-site defaults.
+
+The demo and the tests point the spider at the bundled sample portal with ``-a start_url=...``
+and turn the delays off with ``-s`` options; nothing here needs editing for that.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "tinlanhdao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- What to crawl ---------------------------------------------------------------------------
+# The live section; `scrapy crawl tinlanhdao -a start_url=URL` overrides it.
+SECTION_URL = "https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho"
+# Article URL paths that belong to the section, besides those under the start URL's own path:
+# the WebSphere-era site kept the section's articles under this portal path.
+SECTION_EXTRA_PATHS = ["/wps/portal/home/tin-hoat-dong-lanh-dao"]
+
+# --- Where the archive lives -------------------------------------------------------------------
+ARCHIVE_PATH = os.environ.get("TINLANHDAO_ARCHIVE", "data/tinlanhdao.db")
+
+# --- Politeness (live defaults) --------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+CONTACT_URL = os.environ.get("TINLANHDAO_CONTACT", "https://github.com/tinlanhdao/tinlanhdao")
+USER_AGENT = f"tinlanhdao-archiver/0.1 (+{CONTACT_URL})"
+CONCURRENT_REQUESTS = 1  # one request at a time to the portal
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0  # seconds between requests, jittered by Scrapy
+AUTOTHROTTLE_ENABLED = True  # slows down further when the portal answers slowly
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# --- Failures --------------------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30  # Scrapy's default is 180 s
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # no article page is near this
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 5.0  # seconds before the first retry, doubled for each further one
+RETRY_BACKOFF_MAX = 120.0
+DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RetryBackoffMiddleware": 560}
+
+# --- Items -----------------------------------------------------------------------------------
+ITEM_PIPELINES = {
+    "crawler.pipelines.ValidatePipeline": 100,
+    "crawler.pipelines.StorePipeline": 300,
+}
+
+# --- Housekeeping ----------------------------------------------------------------------------
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,1 +1,47 @@
-"""The archive: SQLite storage with revisions, Vietnamese full-text search, the researchers command line."""
+"""The archive: SQLite storage with revisions, Vietnamese full-text search, the researchers command line.
+
+Library first: ``Archive`` (archive.store) opens an archive and is the only way anything is
+written to it; ``archive.search`` parses queries and builds snippets; ``archive.schema`` holds the
+tables, their documentation and the migrations; ``archive.datasette`` builds the Datasette app and
+metadata; ``archive.cli`` is the thin ``tinlanhdao`` command line over all of it.
+
+The archive never imports the spider or Scrapy.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from archive.errors import (
+    ArchiveEmpty,
+    ArchiveError,
+    ArchiveNotFound,
+    ArchiveOutdated,
+    ArticleNotFound,
+    InvalidArticle,
+    QueryError,
+)
+from archive.store import Archive
+
+DEFAULT_ARCHIVE_PATH = "data/tinlanhdao.db"
+ARCHIVE_ENV_VAR = "TINLANHDAO_ARCHIVE"
+
+
+def default_archive_path() -> Path:
+    """Where the crawl writes: $TINLANHDAO_ARCHIVE if set, else data/tinlanhdao.db (relative to
+    the current directory). The Scrapy setting ARCHIVE_PATH follows the same rule."""
+    return Path(os.environ.get(ARCHIVE_ENV_VAR) or DEFAULT_ARCHIVE_PATH)
+
+
+__all__ = [
+    "Archive",
+    "ArchiveEmpty",
+    "ArchiveError",
+    "ArchiveNotFound",
+    "ArchiveOutdated",
+    "ArticleNotFound",
+    "InvalidArticle",
+    "QueryError",
+    "default_archive_path",
+]

@@ -1,0 +1,295 @@
+"""The archive's schema: tables, columns and their meaning, and the migrations that build them.
+
+``TABLES`` is the one source of truth for the public interface: each column's name, type and
+description. The migrations create the tables from it (through sqlite-utils), the Datasette
+metadata takes its descriptions from it, and docs/archive.md documents it.
+
+Migrations are small functions applied in order and recorded in the ``migrations`` table, so a
+later version upgrades an existing archive in place by appending a function to ``MIGRATIONS``
+(never by editing an applied one).
+
+The search index is the one piece written in SQL: ``articles_fts`` is an FTS5 table over
+``articles`` (title, lead, body) with the ``unicode61 remove_diacritics 2`` tokenizer, which
+folds tone and vowel marks but never folds đ to d. The triggers therefore index each column's
+text followed, when it contains đ or Đ, by a copy with đ -> d, so "da nang" and "Đà Nẵng" both
+match through the plain tokenizer, in any tool. Because the index differs from the content
+table, FTS5's own 'rebuild' command would lose the d-copies: use ``rebuild_search_index``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+SEARCH_TABLE = "articles_fts"
+SEARCH_COLUMNS = ("title", "lead", "body")
+SEARCH_TOKENIZER = "unicode61 remove_diacritics 2"
+# bm25 weights for (title, lead, body): a word in the title counts most.
+SEARCH_RANK = "bm25(10.0, 4.0, 1.0)"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the public schema: its name, SQLite-facing Python type and meaning."""
+
+    name: str
+    type: type
+    description: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table of the public schema."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+
+    def column_types(self) -> dict[str, type]:
+        """The ``{name: type}`` mapping sqlite-utils' ``create`` takes, in column order."""
+        return {c.name: c.type for c in self.columns}
+
+
+def _table(name: str, description: str, *columns: tuple[str, type, str]) -> TableSpec:
+    return TableSpec(name, description, tuple(Column(*c) for c in columns))
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        _table(
+            "articles",
+            "One row per article URL: its current version. Older versions are in revisions.",
+            ("id", int, "Archive id of the article (stable; used by revisions, images, ...)."),
+            ("url", str, "Canonical URL of the article on the portal (unique)."),
+            ("portal_id", str, "The portal CMS's own id of the article (a UUID), if found."),
+            ("section", str, "Portal section the article was listed in."),
+            ("title", str, "Headline, normalized (NFC, single spaces)."),
+            (
+                "published",
+                str,
+                "Publication date as ISO 8601 in Vietnam time: '2023-05-19' or "
+                "'2023-05-19T08:15:00+07:00'; empty if the page gave none.",
+            ),
+            ("year", int, "Year of publication (from published), for facets; null if unknown."),
+            ("author", str, "Byline (journalist or office), empty if none."),
+            ("lead", str, "The lead paragraph (sapo), if the page separates one."),
+            ("body", str, "Article text, paragraphs separated by one blank line."),
+            (
+                "body_html",
+                str,
+                "Sanitized HTML of the article body (images and links kept); shown as text, "
+                "never rendered.",
+            ),
+            ("word_count", int, "Number of words in body."),
+            ("language", str, "Language code of the text ('vi')."),
+            ("content_hash", str, "SHA-256 of the normalized content; changes when text changes."),
+            ("layout", str, "Which page layout extracted the article, or 'fallback'."),
+            ("first_seen", str, "UTC time (ISO 8601, 'Z') the article was first stored."),
+            ("last_seen", str, "UTC time the article was last fetched (changed or not)."),
+            (
+                "removed_at",
+                str,
+                "UTC time the portal was found to no longer serve the article (404/410); "
+                "null while it is online.",
+            ),
+        ),
+        _table(
+            "revisions",
+            "Every distinct version of every article, oldest first; the first version counts. "
+            "A new row is added only when an article's content_hash changes.",
+            ("id", int, "Revision id."),
+            ("article_id", int, "The article (articles.id)."),
+            ("run_id", int, "The crawl run that saw this version (crawl_runs.id), if any."),
+            ("content_hash", str, "SHA-256 of this version's normalized content."),
+            ("title", str, "Title in this version."),
+            ("published", str, "Publication date in this version."),
+            ("author", str, "Byline in this version."),
+            ("lead", str, "Lead paragraph in this version."),
+            ("body", str, "Article text in this version."),
+            ("body_html", str, "Sanitized body HTML in this version (shown as text)."),
+            ("fetched_at", str, "UTC time this version was fetched."),
+        ),
+        _table(
+            "images",
+            "Images of each article in page order. When an article changes and its images "
+            "differ, the old rows stay and get replaced_at; current images have replaced_at null.",
+            ("id", int, "Image row id."),
+            ("article_id", int, "The article (articles.id)."),
+            ("revision_id", int, "The version the image first appeared in (revisions.id)."),
+            ("position", int, "Order in the page, from 1."),
+            ("src", str, "Absolute URL of the image."),
+            ("caption", str, "Caption, without the photo credit."),
+            ("credit", str, "Photo credit ('Ảnh: ...'), if any."),
+            ("replaced_at", str, "UTC time a newer version of the article replaced this image set."),
+        ),
+        _table(
+            "attachments",
+            "Files linked from each article (PDF, DOC, ...) in page order; kept like images.",
+            ("id", int, "Attachment row id."),
+            ("article_id", int, "The article (articles.id)."),
+            ("revision_id", int, "The version the attachment first appeared in (revisions.id)."),
+            ("position", int, "Order in the page, from 1."),
+            ("url", str, "Absolute URL of the file."),
+            ("title", str, "Link text of the file."),
+            ("replaced_at", str, "UTC time a newer version of the article replaced this set."),
+        ),
+        _table(
+            "crawl_runs",
+            "One row per crawl: when, how it ended, and what it found.",
+            ("id", int, "Run id."),
+            ("spider", str, "Spider name."),
+            ("mode", str, "Crawl mode (e.g. 'full' or 'incremental')."),
+            ("start_url", str, "Where the crawl started."),
+            ("started_at", str, "UTC start time."),
+            ("finished_at", str, "UTC end time; null while running or if the crawl died."),
+            ("status", str, "'running', 'finished', or how it failed."),
+            ("finish_reason", str, "Scrapy's finish reason ('finished', 'shutdown', ...)."),
+            ("articles_new", int, "Articles stored for the first time."),
+            ("articles_changed", int, "Articles whose content changed (one revision each)."),
+            ("articles_unchanged", int, "Articles seen again unchanged (last_seen updated)."),
+            ("failures", int, "Pages recorded in failures."),
+            ("requests", int, "HTTP requests made."),
+            ("response_bytes", int, "Bytes downloaded."),
+            ("counts", str, "All counts and crawler stats of the run, as JSON."),
+        ),
+        _table(
+            "failures",
+            "Pages that yielded no article: failed requests and pages that are not articles.",
+            ("id", int, "Failure id."),
+            ("url", str, "The page's URL."),
+            ("reason", str, "Short machine-readable reason ('http_404', 'timeout', 'no_body')."),
+            ("http_status", int, "HTTP status, if a response came."),
+            ("detail", str, "Human-readable detail."),
+            ("run_id", int, "The crawl run (crawl_runs.id)."),
+            ("failed_at", str, "UTC time of the failure."),
+        ),
+        _table(
+            "migrations",
+            "Schema migrations applied to this archive, in order.",
+            ("id", int, "Order of application."),
+            ("name", str, "Migration name."),
+            ("applied_at", str, "UTC time it was applied."),
+        ),
+    )
+}
+
+_FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
+    "revisions": [("article_id", "articles", "id"), ("run_id", "crawl_runs", "id")],
+    "images": [("article_id", "articles", "id"), ("revision_id", "revisions", "id")],
+    "attachments": [("article_id", "articles", "id"), ("revision_id", "revisions", "id")],
+    "failures": [("run_id", "crawl_runs", "id")],
+}
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with 'Z', to the second."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- Migrations ---------------------------------------------------------------------------------
+
+
+def m001_tables(db: sqlite_utils.Database) -> None:
+    """Create the tables and their indexes."""
+    for name in ("crawl_runs", "articles", "revisions", "images", "attachments", "failures"):
+        spec = TABLES[name]
+        db[name].create(
+            spec.column_types(),
+            pk="id",
+            foreign_keys=_FOREIGN_KEYS.get(name, []),
+            not_null={"url"} & set(spec.column_types()),
+        )
+    articles = db.table("articles")
+    articles.create_index(["url"], unique=True)
+    for column in ("published", "year", "author", "section", "portal_id"):
+        articles.create_index([column])
+    for name in ("revisions", "images", "attachments"):
+        db.table(name).create_index(["article_id"])
+    db.table("failures").create_index(["url"])
+    db.table("failures").create_index(["run_id"])
+
+
+def _with_d_copy(value: str) -> str:
+    """SQL for ``value`` followed by a copy with đ/Đ -> d/D, when it contains đ or Đ."""
+    d_copy = f"replace(replace({value}, 'đ', 'd'), 'Đ', 'D')"
+    return f"CASE WHEN {value} GLOB '*[đĐ]*' THEN {value} || ' ' || {d_copy} ELSE {value} END"
+
+
+def search_index_values(row: str) -> str:
+    """SQL for the indexed (title, lead, body) values of ``row`` ('new', 'old' or a table)."""
+    return ", ".join(_with_d_copy(f"coalesce({row}.{c}, '')") for c in SEARCH_COLUMNS)
+
+
+def m002_search_index(db: sqlite_utils.Database) -> None:
+    """Create the FTS5 index ``articles_fts``, its rank function and its sync triggers."""
+    columns = ", ".join(SEARCH_COLUMNS)
+    db.execute(
+        f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5({columns}, "
+        f"content=\"articles\", content_rowid=\"id\", tokenize='{SEARCH_TOKENIZER}')"
+    )
+    db.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rank) VALUES ('rank', ?)", [SEARCH_RANK])
+    insert_new = (
+        f"INSERT INTO {SEARCH_TABLE}(rowid, {columns}) VALUES (new.id, {search_index_values('new')});"
+    )
+    delete_old = (
+        f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, {columns}) "
+        f"VALUES ('delete', old.id, {search_index_values('old')});"
+    )
+    triggers = {
+        "articles_fts_insert": ("AFTER INSERT", insert_new),
+        "articles_fts_delete": ("AFTER DELETE", delete_old),
+        "articles_fts_update": (f"AFTER UPDATE OF {columns}", delete_old + " " + insert_new),
+    }
+    for name, (event, action) in triggers.items():
+        db.execute(f"CREATE TRIGGER {name} {event} ON articles BEGIN {action} END")
+    rebuild_search_index(db)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_tables, m002_search_index]
+
+
+def applied_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Names of the migrations already applied to ``db``, in order."""
+    if not db.table("migrations").exists():
+        return []
+    return [row["name"] for row in db.query("select name from migrations order by id")]
+
+
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Names of the migrations ``db`` still needs."""
+    done = set(applied_migrations(db))
+    return [m.__name__ for m in MIGRATIONS if m.__name__ not in done]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply every pending migration, each in its own transaction; return the names applied."""
+    if not db.table("migrations").exists():
+        db.table("migrations").create(TABLES["migrations"].column_types(), pk="id")
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.__name__ in applied_migrations(db):
+            continue
+        with db.atomic():
+            migration(db)
+            db.table("migrations").insert({"name": migration.__name__, "applied_at": utc_now()})
+        applied.append(migration.__name__)
+    return applied
+
+
+def rebuild_search_index(db: sqlite_utils.Database) -> None:
+    """Empty ``articles_fts`` and index every article again, the way the triggers do.
+
+    Use this instead of FTS5's 'rebuild' command, which would index the plain content and lose
+    the đ -> d copies that make "da nang" find "Đà Nẵng".
+    """
+    columns = ", ".join(SEARCH_COLUMNS)
+    with db.atomic():
+        db.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('delete-all')")
+        db.execute(
+            f"INSERT INTO {SEARCH_TABLE}(rowid, {columns}) "
+            f"SELECT articles.id, {search_index_values('articles')} FROM articles"
+        )

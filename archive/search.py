@@ -1,0 +1,280 @@
+"""Full-text search over the archive: turning any text into a valid FTS5 query, ranking, snippets.
+
+Query language (everything else is just words, so any text is a valid query):
+
+* words are ANDed: ``dieu phoi`` finds articles containing both words;
+* ``"nông thôn mới"`` in double quotes is a phrase; an unbalanced quote is ignored;
+* ``nong*`` matches words starting with "nong";
+* ``OR`` in capitals between two terms means either.
+
+Every word is folded with ``crawler.text.fold_for_search`` (no marks, đ -> d, lowercase) and
+quoted, so FTS5 operators, parentheses, ``-``, ``:`` and stray quotes in the text never reach the
+FTS5 parser. The index holds each text plus its đ -> d copy (see ``archive.schema``), so the
+folded query matches accented and unaccented text alike.
+
+Snippets are built here in Python, not with FTS5's snippet(): that re-tokenizes the content
+column, which has no đ -> d copy, so a folded match would go unmarked.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from archive.errors import QueryError
+from archive.schema import SEARCH_TABLE
+from crawler.text import clean_inline, fold_for_search
+
+MAX_TERMS = 64
+# A word as unicode61 sees one: letters and digits (the underscore is a separator).
+_WORD = re.compile(r"[^\W_]+")
+# A double-quoted phrase, a bare chunk of text without spaces.
+_CHUNK = re.compile(r'"(?P<phrase>[^"]*)"|(?P<bare>[^\s"]+)')
+_DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One searched word or phrase: folded words, and whether the last word is a prefix."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    def to_fts(self) -> str:
+        """This term as a quoted FTS5 string: ``"dieu phoi"`` or ``"nong"*``."""
+        return f'"{" ".join(self.words)}"' + ("*" if self.prefix else "")
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A user's query, parsed: the FTS5 MATCH expression and the words to highlight."""
+
+    text: str
+    match: str
+    terms: tuple[Term, ...]
+
+    def matches_word(self, folded_word: str) -> bool:
+        """True if a (folded) word of a text should be highlighted for this query."""
+        for term in self.terms:
+            for n, word in enumerate(term.words):
+                is_last = n == len(term.words) - 1
+                if folded_word == word or (term.prefix and is_last and folded_word.startswith(word)):
+                    return True
+        return False
+
+
+def normalize_query(text: str) -> str:
+    """NFC, single-spaced text; characters that are not valid Unicode become '?'."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return clean_inline(unicodedata.normalize("NFC", text))
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of ``text`` as unicode61 would tokenize them, folded for search."""
+    return _WORD.findall(fold_for_search(text))
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse any user text into a safe FTS5 query (see the module docstring).
+
+    Raises ``QueryError`` if the text contains no words, or more than ``MAX_TERMS`` terms.
+    """
+    text = normalize_query(text or "")
+    parts: list[str] = []
+    terms: list[Term] = []
+    pending_or = False
+    for chunk in _CHUNK.finditer(text):
+        if chunk.group("bare") == "OR":
+            pending_or = bool(parts)
+            continue
+        raw = chunk.group("phrase") if chunk.group("phrase") is not None else chunk.group("bare")
+        words = tuple(folded_words(raw))
+        if not words:
+            continue
+        prefix = chunk.group("bare") is not None and raw.endswith("*")
+        term = Term(words, prefix)
+        if pending_or:
+            parts.append("OR")
+            pending_or = False
+        parts.append(term.to_fts())
+        terms.append(term)
+    if not terms:
+        raise QueryError(f"Nothing to search for in {text!r}: the query needs at least one word.")
+    if len(terms) > MAX_TERMS:
+        raise QueryError(f"The query has {len(terms)} terms; at most {MAX_TERMS} are allowed.")
+    return ParsedQuery(text=text, match=" ".join(parts), terms=tuple(terms))
+
+
+# --- Dates ---------------------------------------------------------------------------------------
+
+
+def check_date_prefix(value: str) -> str:
+    """Return ``value`` if it is 'YYYY', 'YYYY-MM' or 'YYYY-MM-DD' and a real date; else raise
+    ``ValueError`` with a readable message."""
+    value = (value or "").strip()
+    if not _DATE_PREFIX.fullmatch(value):
+        raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (value.split("-") + ["01", "01"])[:3]
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a valid date ({error})") from None
+    return value
+
+
+def date_range_sql(column: str, since: str = "", until: str = "") -> tuple[str, list[str]]:
+    """SQL condition and parameters keeping rows whose ISO date ``column`` is in the range.
+
+    Both bounds are inclusive ISO prefixes: until '2023-05' keeps all of May 2023.
+    Raises ``ValueError`` for a malformed bound.
+    """
+    conditions, params = [], []
+    if since:
+        conditions.append(f"{column} >= ?")
+        params.append(check_date_prefix(since))
+    if until:
+        until = check_date_prefix(until)
+        conditions.append(f"{column} != '' AND substr({column}, 1, {len(until)}) <= ?")
+        params.append(until)
+    return " AND ".join(conditions), params
+
+
+# --- Highlighting ------------------------------------------------------------------------------
+
+
+def _marked_words(text: str, query: ParsedQuery) -> list[tuple[int, int, bool]]:
+    return [
+        (m.start(), m.end(), query.matches_word(fold_for_search(m.group())))
+        for m in _WORD.finditer(text)
+    ]
+
+
+def highlight(text: str, query: ParsedQuery, marks: tuple[str, str] = ("[", "]")) -> str:
+    """``text`` with every word the query matches wrapped in ``marks``."""
+    out, cursor = [], 0
+    for start, end, hit in _marked_words(text, query):
+        if hit:
+            out += [text[cursor:start], marks[0], text[start:end], marks[1]]
+            cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def snippet(
+    text: str, query: ParsedQuery, marks: tuple[str, str] = ("[", "]"), width: int = 30
+) -> str:
+    """The ``width``-word window of ``text`` with the most matched words, highlighted, with
+    '…' where text was cut. Empty if ``text`` is empty."""
+    words = _marked_words(text, query)
+    if not words:
+        return " ".join(text.split())
+    hits_before = [0]  # hits_before[i]: matched words among the first i words
+    for *_, hit in words:
+        hits_before.append(hits_before[-1] + hit)
+    best = max(
+        range(len(words)),
+        key=lambda i: (hits_before[min(i + width, len(words))] - hits_before[i], -i),
+    )
+    first_hit = next((i for i in range(best, len(words)) if words[i][2]), best)
+    first = max(0, min(best, first_hit - 3))  # a few words of context before the first hit
+    window = words[first : first + width]
+    begin = window[0][0] if first else 0
+    finish = window[-1][1] if first + width < len(words) else len(text)
+    out, cursor = [], begin
+    for start, end, hit in window:
+        if hit:
+            out += [text[cursor:start], marks[0], text[start:end], marks[1]]
+            cursor = end
+    out.append(text[cursor:finish])
+    marked = " ".join("".join(out).split())
+    return ("… " if begin else "") + marked + (" …" if finish < len(text) else "")
+
+
+def has_match(text: str, query: ParsedQuery) -> bool:
+    """True if any word of ``text`` is matched by the query."""
+    return any(hit for *_, hit in _marked_words(text or "", query))
+
+
+# --- Searching -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    """One search result: the article's key fields, its bm25 score (lower is better), the title
+    and a snippet with the matched words marked."""
+
+    id: int
+    url: str
+    title: str
+    published: str
+    author: str
+    score: float
+    title_marked: str
+    snippet: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict, for JSON."""
+        return asdict(self)
+
+
+def search_articles(
+    db: sqlite_utils.Database,
+    query: str,
+    since: str = "",
+    until: str = "",
+    author: str = "",
+    limit: int = 20,
+    marks: tuple[str, str] = ("[", "]"),
+) -> list[SearchHit]:
+    """Search title, lead and body; return up to ``limit`` hits, best bm25 rank first.
+
+    ``since``/``until`` are inclusive ISO date prefixes; ``author`` keeps articles whose byline
+    contains it (diacritics and case ignored). Raises ``QueryError`` for a query without words,
+    ``ValueError`` for a malformed date.
+    """
+    parsed = parse_query(query)
+    conditions, params = [f"{SEARCH_TABLE} MATCH ?"], [parsed.match]
+    dates, date_params = date_range_sql("a.published", since, until)
+    if dates:
+        conditions.append(dates)
+        params += date_params
+    if author and folded_words(author):
+        conditions.append("instr(fold(a.author), ?) > 0")
+        params.append(" ".join(folded_words(author)))
+    # Rank and limit on narrow columns first; fetch the texts only for the hits.
+    sql = f"""
+        WITH hits AS (
+            SELECT {SEARCH_TABLE}.rowid AS id, {SEARCH_TABLE}.rank AS score
+            FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid
+            WHERE {" AND ".join(conditions)}
+            ORDER BY {SEARCH_TABLE}.rank LIMIT ?
+        )
+        SELECT a.id, a.url, a.title, a.published, a.author, a.lead, a.body, hits.score
+        FROM hits JOIN articles a ON a.id = hits.id ORDER BY hits.score, a.id
+    """
+    try:
+        rows = db.execute(sql, [*params, max(0, int(limit))]).fetchall()
+    except sqlite3.OperationalError as error:  # should not happen with quoted terms
+        raise QueryError(f"SQLite could not run the search {parsed.match!r}: {error}") from error
+    hits = []
+    for id_, url, title, published, author_, lead, body, score in rows:
+        text = lead if lead and not has_match(body, parsed) and has_match(lead, parsed) else body
+        hits.append(
+            SearchHit(
+                id=id_,
+                url=url,
+                title=title,
+                published=published or "",
+                author=author_ or "",
+                score=round(score, 4),
+                title_marked=highlight(title, parsed, marks),
+                snippet=snippet(text or "", parsed, marks),
+            )
+        )
+    return hits

@@ -1,0 +1,450 @@
+"""The Archive: open, store, look up. Every change to the database goes through this class.
+
+Storing is idempotent and loses nothing: an unchanged article only moves ``last_seen``; a changed
+one updates the article row and adds one revision; no row is ever deleted. Each article is stored
+in its own transaction, and the database runs in WAL mode so readers (Datasette, the CLI) and the
+crawl never block each other.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import fields
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlite_utils
+
+from archive import schema, search
+from archive.errors import (
+    ArchiveEmpty,
+    ArchiveError,
+    ArchiveNotFound,
+    ArchiveOutdated,
+    ArticleNotFound,
+    InvalidArticle,
+)
+from crawler.extraction.article import Article, Attachment, Image
+from crawler.text import fold_for_search
+
+StoreOutcome = Literal["new", "changed", "unchanged"]
+
+# Columns of `articles` that come straight from the Article record.
+_ARTICLE_FIELDS = (
+    "url", "portal_id", "section", "title", "published", "author", "lead", "body", "body_html",
+    "word_count", "language", "content_hash", "layout",
+)  # fmt: skip
+_REVISION_FIELDS = ("content_hash", "title", "published", "author", "lead", "body", "body_html")
+# crawl_runs count columns and the keys of finish_run's counts dict that fill them.
+_RUN_COUNT_COLUMNS = {
+    "articles_new": ("new",),
+    "articles_changed": ("changed",),
+    "articles_unchanged": ("unchanged",),
+    "failures": ("failed", "failures"),
+    "requests": ("downloader/request_count", "requests"),
+    "response_bytes": ("downloader/response_bytes", "response_bytes"),
+}
+_BUSY_TIMEOUT_MS = 10_000
+
+
+def as_article(article: Article | dict[str, Any]) -> Article:
+    """Return ``article`` as an Article; a dict is read by field name (unknown keys ignored)."""
+    if isinstance(article, Article):
+        return article
+    known = {f.name for f in fields(Article)}
+    try:
+        return Article(**{k: v for k, v in article.items() if k in known})
+    except TypeError as error:
+        raise InvalidArticle(f"not an article record: {error}") from error
+
+
+def year_of(published: str | None) -> int | None:
+    """The year of an ISO date ('2023-05-19...' -> 2023), or None."""
+    if published and len(published) >= 4 and published[:4].isdigit():
+        return int(published[:4])
+    return None
+
+
+class Archive:
+    """An archive file, opened for writing (created and migrated if needed) or read-only.
+
+    ``Archive(path)`` creates the file and its folders on first use, enables WAL and applies
+    pending migrations. ``Archive(path, readonly=True)`` never writes: it raises
+    ``ArchiveNotFound`` if there is no file, ``ArchiveEmpty`` if it has no archive tables, and
+    ``ArchiveOutdated`` if it needs migrations. Use it as a context manager or call ``close()``.
+    """
+
+    def __init__(self, path: str | Path, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        if readonly:
+            if not self.path.is_file():
+                raise ArchiveNotFound(str(self.path))
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self.db = sqlite_utils.Database(connection)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(self.path)
+        self.db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        self.db.register_function(fold_for_search, deterministic=True, name="fold")
+        if readonly:
+            self._check_readable()
+        else:
+            self.db.enable_wal()
+            # WAL + synchronous=NORMAL: each commit survives a crash of the crawl; only a power
+            # loss can lose the last commits before a checkpoint.
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            schema.migrate(self.db)
+
+    def _check_readable(self) -> None:
+        try:
+            if not self.db.table("articles").exists():
+                raise ArchiveEmpty(str(self.path))
+            pending = schema.pending_migrations(self.db)
+        except sqlite3.DatabaseError as error:  # not a SQLite file at all
+            raise ArchiveError(f"{self.path} is not a SQLite archive ({error}).") from error
+        if pending:
+            raise ArchiveOutdated(str(self.path), pending)
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- crawl runs ----------------------------------------------------------------------------
+
+    def start_run(self, spider: str, mode: str = "", start_url: str = "") -> int:
+        """Record the start of a crawl; return its run id."""
+        with self.db.atomic():
+            table = self.db.table("crawl_runs")
+            table.insert(
+                {
+                    "spider": spider,
+                    "mode": mode,
+                    "start_url": start_url,
+                    "started_at": schema.utc_now(),
+                    "status": "running",
+                }
+            )
+            return int(table.last_pk)
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str = "finished",
+        finish_reason: str = "",
+        counts: dict[str, Any] | None = None,
+    ) -> None:
+        """Record the end of run ``run_id``: its status, finish reason and counts.
+
+        ``counts`` may hold new/changed/unchanged/failed and crawler stats such as
+        ``downloader/request_count``; known keys fill their columns, all go to ``counts`` (JSON).
+        """
+        counts = dict(counts or {})
+        updates: dict[str, Any] = {
+            "finished_at": schema.utc_now(),
+            "status": status,
+            "finish_reason": finish_reason,
+            "counts": json.dumps(counts, ensure_ascii=False, sort_keys=True, default=str),
+        }
+        for column, keys in _RUN_COUNT_COLUMNS.items():
+            value = next((counts[k] for k in keys if counts.get(k) is not None), None)
+            if value is not None:
+                updates[column] = int(value)
+        with self.db.atomic():
+            self.db.table("crawl_runs").update(run_id, updates)
+
+    # --- articles ------------------------------------------------------------------------------
+
+    def store_article(
+        self, article: Article | dict[str, Any], run_id: int | None = None
+    ) -> StoreOutcome:
+        """Store one article in its own transaction; return "new", "changed" or "unchanged".
+
+        New: one articles row, its first revision, its images and attachments. Unchanged (same
+        content hash): only ``last_seen`` moves. Changed: the article row is updated and exactly
+        one revision added; images/attachments are replaced (old rows kept, ``replaced_at`` set)
+        only if they differ. Raises ``InvalidArticle`` without url, title or body.
+        """
+        record = as_article(article)
+        if not (record.url and record.title and record.body):
+            raise InvalidArticle(f"article needs url, title and body: {record.url!r}")
+        content_hash = record.compute_hash()  # of the content as it is now, never stale
+        seen_at = record.fetched_at or schema.utc_now()
+        row = {name: getattr(record, name) for name in _ARTICLE_FIELDS}
+        row.update(content_hash=content_hash, year=year_of(record.published))
+        with self.db.atomic():
+            current = self._article_row(record.url)
+            if current is None:
+                article_id = self._insert_article(row, seen_at)
+                revision_id = self._add_revision(article_id, row, seen_at, run_id)
+                self._add_images(article_id, revision_id, record.images, record.attachments)
+                return "new"
+            article_id = current["id"]
+            last_seen = max(current["last_seen"] or "", seen_at)
+            if current["content_hash"] == content_hash:
+                self.db.execute(
+                    "UPDATE articles SET last_seen = ?, removed_at = NULL WHERE id = ?",
+                    [last_seen, article_id],
+                )
+                return "unchanged"
+            row.update(last_seen=last_seen, removed_at=None)
+            self.db.table("articles").update(article_id, row)
+            revision_id = self._add_revision(article_id, row, seen_at, run_id)
+            self._replace_images_if_changed(article_id, revision_id, record, seen_at)
+            return "changed"
+
+    def _article_row(self, url: str) -> dict[str, Any] | None:
+        rows = self.db.execute(
+            "SELECT id, content_hash, last_seen FROM articles WHERE url = ?", [url]
+        ).fetchall()
+        return {"id": rows[0][0], "content_hash": rows[0][1], "last_seen": rows[0][2]} if rows else None
+
+    def _insert_article(self, row: dict[str, Any], seen_at: str) -> int:
+        table = self.db.table("articles")
+        table.insert({**row, "first_seen": seen_at, "last_seen": seen_at})
+        return int(table.last_pk)
+
+    def _add_revision(
+        self, article_id: int, row: dict[str, Any], fetched_at: str, run_id: int | None
+    ) -> int:
+        table = self.db.table("revisions")
+        revision = {name: row[name] for name in _REVISION_FIELDS}
+        table.insert({"article_id": article_id, "run_id": run_id, **revision, "fetched_at": fetched_at})
+        return int(table.last_pk)
+
+    def _add_images(
+        self, article_id: int, revision_id: int, images: list[Image], attachments: list[Attachment]
+    ) -> None:
+        link = {"article_id": article_id, "revision_id": revision_id}
+        if images:
+            self.db.table("images").insert_all(
+                {**link, "position": n, "src": i.src, "caption": i.caption, "credit": i.credit}
+                for n, i in enumerate(images, start=1)
+            )
+        if attachments:
+            self.db.table("attachments").insert_all(
+                {**link, "position": n, "url": a.url, "title": a.title}
+                for n, a in enumerate(attachments, start=1)
+            )
+
+    def _replace_images_if_changed(
+        self, article_id: int, revision_id: int, record: Article, replaced_at: str
+    ) -> None:
+        """Keep the current image/attachment rows if identical; else mark them replaced and
+        add the new ones under ``revision_id``."""
+        changed: dict[str, bool] = {}
+        for table, new_rows, columns in (
+            ("images", [(i.src, i.caption, i.credit) for i in record.images], "src, caption, credit"),
+            ("attachments", [(a.url, a.title) for a in record.attachments], "url, title"),
+        ):
+            current = self.db.execute(
+                f"SELECT {columns} FROM {table} WHERE article_id = ? AND replaced_at IS NULL "
+                "ORDER BY position",
+                [article_id],
+            ).fetchall()
+            changed[table] = current != new_rows
+            if changed[table]:
+                self.db.execute(
+                    f"UPDATE {table} SET replaced_at = ? "
+                    "WHERE article_id = ? AND replaced_at IS NULL",
+                    [replaced_at, article_id],
+                )
+        self._add_images(
+            article_id,
+            revision_id,
+            record.images if changed["images"] else [],
+            record.attachments if changed["attachments"] else [],
+        )
+
+    def record_failure(
+        self,
+        url: str,
+        reason: str,
+        http_status: int | None = None,
+        run_id: int | None = None,
+        detail: str = "",
+        failed_at: str = "",
+    ) -> int:
+        """Record a page that yielded no article; return the failure id.
+
+        A 404 or 410 for an archived article also sets its ``removed_at`` (see ``mark_removed``).
+        """
+        failed_at = failed_at or schema.utc_now()
+        with self.db.atomic():
+            table = self.db.table("failures")
+            table.insert(
+                {
+                    "url": url,
+                    "reason": reason,
+                    "http_status": http_status,
+                    "detail": detail,
+                    "run_id": run_id,
+                    "failed_at": failed_at,
+                }
+            )
+            failure_id = int(table.last_pk)
+            if http_status in (404, 410):
+                self.mark_removed(url, failed_at)
+            return failure_id
+
+    def mark_removed(self, url: str, when: str = "") -> bool:
+        """Set ``removed_at`` on the article at ``url`` if it is not set; True if one was marked.
+
+        Nothing is deleted; storing the article again (it came back) clears ``removed_at``.
+        """
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE articles SET removed_at = ? WHERE url = ? AND removed_at IS NULL",
+                [when or schema.utc_now(), url],
+            )
+            return cursor.rowcount > 0
+
+    def has_article(self, url: str) -> bool:
+        """True if an article with this URL is archived."""
+        return self._article_row(url) is not None
+
+    def article_count(self) -> int:
+        """Number of articles in the archive."""
+        return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def require_articles(self) -> Archive:
+        """Return self, or raise ``ArchiveEmpty`` if the archive holds no articles."""
+        if self.article_count() == 0:
+            raise ArchiveEmpty(str(self.path))
+        return self
+
+    def get_article(self, key: int | str) -> dict[str, Any]:
+        """One article by id (an int or digits) or URL, as a dict with its current images and
+        attachments and all its revisions (oldest first, without body_html).
+
+        Raises ``ArticleNotFound``.
+        """
+        key_text = str(key).strip()
+        column = "id" if key_text.isdigit() else "url"
+        rows = list(self.db.query(f"SELECT * FROM articles WHERE {column} = ?", [key_text]))
+        if not rows:
+            raise ArticleNotFound(key)
+        article = rows[0]
+        article_id = article["id"]
+        article["images"] = list(
+            self.db.query(
+                "SELECT position, src, caption, credit FROM images "
+                "WHERE article_id = ? AND replaced_at IS NULL ORDER BY position",
+                [article_id],
+            )
+        )
+        article["attachments"] = list(
+            self.db.query(
+                "SELECT position, url, title FROM attachments "
+                "WHERE article_id = ? AND replaced_at IS NULL ORDER BY position",
+                [article_id],
+            )
+        )
+        article["revisions"] = list(
+            self.db.query(
+                "SELECT id, run_id, content_hash, title, published, author, fetched_at, "
+                "length(body) AS body_length FROM revisions WHERE article_id = ? ORDER BY id",
+                [article_id],
+            )
+        )
+        return article
+
+    def iter_articles(self, since: str = "", until: str = "") -> Iterator[dict[str, Any]]:
+        """Yield article rows (all columns), oldest publication first, within the date range.
+
+        ``since`` / ``until`` are ISO prefixes ('2023', '2023-05', '2023-05-19'), both inclusive.
+        """
+        where, params = search.date_range_sql("articles.published", since, until)
+        sql = f"SELECT * FROM articles {('WHERE ' + where) if where else ''} ORDER BY published, id"
+        yield from self.db.query(sql, params)
+
+    def images_of(self, article_id: int) -> list[dict[str, Any]]:
+        """Current images of an article, in page order."""
+        return list(
+            self.db.query(
+                "SELECT src, caption, credit FROM images "
+                "WHERE article_id = ? AND replaced_at IS NULL ORDER BY position",
+                [article_id],
+            )
+        )
+
+    def attachments_of(self, article_id: int) -> list[dict[str, Any]]:
+        """Current attachments of an article, in page order."""
+        return list(
+            self.db.query(
+                "SELECT url, title FROM attachments "
+                "WHERE article_id = ? AND replaced_at IS NULL ORDER BY position",
+                [article_id],
+            )
+        )
+
+    # --- search and statistics -------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        since: str = "",
+        until: str = "",
+        author: str = "",
+        limit: int = 20,
+        marks: tuple[str, str] = ("[", "]"),
+    ) -> list[search.SearchHit]:
+        """Full-text search, best bm25 first; see ``archive.search.search_articles``."""
+        return search.search_articles(
+            self.db, query, since=since, until=until, author=author, limit=limit, marks=marks
+        )
+
+    def stats(self, top_authors: int = 10, last_runs: int = 5) -> dict[str, Any]:
+        """Totals, articles per year and per month, top authors and the last crawl runs."""
+        one = self.db.execute
+        return {
+            "totals": {
+                table: one(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("articles", "revisions", "images", "attachments", "failures",
+                              "crawl_runs")
+            },  # fmt: skip
+            "per_year": list(
+                self.db.query(
+                    "SELECT year, count(*) AS articles FROM articles GROUP BY year ORDER BY year"
+                )
+            ),
+            "per_month": list(
+                self.db.query(
+                    "SELECT substr(published, 1, 7) AS month, count(*) AS articles FROM articles "
+                    "WHERE published != '' GROUP BY month ORDER BY month"
+                )
+            ),
+            "top_authors": list(
+                self.db.query(
+                    "SELECT author, count(*) AS articles FROM articles WHERE author != '' "
+                    "GROUP BY author ORDER BY articles DESC, author LIMIT ?",
+                    [top_authors],
+                )
+            ),
+            "last_runs": list(
+                self.db.query(
+                    "SELECT id, spider, mode, started_at, finished_at, status, articles_new, "
+                    "articles_changed, articles_unchanged, failures FROM crawl_runs "
+                    "ORDER BY id DESC LIMIT ?",
+                    [last_runs],
+                )
+            ),
+        }
+
+    # --- maintenance ---------------------------------------------------------------------------
+
+    def rebuild_search_index(self) -> None:
+        """Re-index every article (never use FTS5's 'rebuild': it loses the đ -> d copies)."""
+        schema.rebuild_search_index(self.db)

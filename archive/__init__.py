@@ -1,4 +1,5 @@
-"""The archive: SQLite storage with revisions, Vietnamese full-text search, the researchers command line.
+"""The archive: SQLite storage with revisions, Vietnamese full-text search, the researchers'
+command line.
 
 Library first: ``Archive`` (archive.store) opens an archive and is the only way anything is
 written to it; ``archive.search`` parses queries and builds snippets; ``archive.schema`` holds the

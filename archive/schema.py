@@ -124,7 +124,11 @@ TABLES: dict[str, TableSpec] = {
             ("src", str, "Absolute URL of the image."),
             ("caption", str, "Caption, without the photo credit."),
             ("credit", str, "Photo credit ('Ảnh: ...'), if any."),
-            ("replaced_at", str, "UTC time a newer version of the article replaced this image set."),
+            (
+                "replaced_at",
+                str,
+                "UTC time a newer version of the article replaced this set.",
+            ),
         ),
         _table(
             "attachments",
@@ -229,11 +233,14 @@ def m002_search_index(db: sqlite_utils.Database) -> None:
     columns = ", ".join(SEARCH_COLUMNS)
     db.execute(
         f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5({columns}, "
-        f"content=\"articles\", content_rowid=\"id\", tokenize='{SEARCH_TOKENIZER}')"
+        f'content="articles", content_rowid="id", tokenize=\'{SEARCH_TOKENIZER}\')'
     )
-    db.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rank) VALUES ('rank', ?)", [SEARCH_RANK])
+    db.execute(
+        f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rank) VALUES ('rank', ?)", [SEARCH_RANK]
+    )
     insert_new = (
-        f"INSERT INTO {SEARCH_TABLE}(rowid, {columns}) VALUES (new.id, {search_index_values('new')});"
+        f"INSERT INTO {SEARCH_TABLE}(rowid, {columns}) "
+        f"VALUES (new.id, {search_index_values('new')});"
     )
     delete_old = (
         f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, {columns}) "

@@ -63,8 +63,8 @@ class ParsedQuery:
         """True if a (folded) word of a text should be highlighted for this query."""
         for term in self.terms:
             for n, word in enumerate(term.words):
-                is_last = n == len(term.words) - 1
-                if folded_word == word or (term.prefix and is_last and folded_word.startswith(word)):
+                is_prefix = term.prefix and n == len(term.words) - 1
+                if folded_word == word or (is_prefix and folded_word.startswith(word)):
                     return True
         return False
 

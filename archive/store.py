@@ -209,7 +209,11 @@ class Archive:
         rows = self.db.execute(
             "SELECT id, content_hash, last_seen FROM articles WHERE url = ?", [url]
         ).fetchall()
-        return {"id": rows[0][0], "content_hash": rows[0][1], "last_seen": rows[0][2]} if rows else None
+        return (
+            {"id": rows[0][0], "content_hash": rows[0][1], "last_seen": rows[0][2]}
+            if rows
+            else None
+        )
 
     def _insert_article(self, row: dict[str, Any], seen_at: str) -> int:
         table = self.db.table("articles")
@@ -221,7 +225,9 @@ class Archive:
     ) -> int:
         table = self.db.table("revisions")
         revision = {name: row[name] for name in _REVISION_FIELDS}
-        table.insert({"article_id": article_id, "run_id": run_id, **revision, "fetched_at": fetched_at})
+        table.insert(
+            {"article_id": article_id, "run_id": run_id, **revision, "fetched_at": fetched_at}
+        )
         return int(table.last_pk)
 
     def _add_images(
@@ -246,7 +252,11 @@ class Archive:
         add the new ones under ``revision_id``."""
         changed: dict[str, bool] = {}
         for table, new_rows, columns in (
-            ("images", [(i.src, i.caption, i.credit) for i in record.images], "src, caption, credit"),
+            (
+                "images",
+                [(i.src, i.caption, i.credit) for i in record.images],
+                "src, caption, credit",
+            ),
             ("attachments", [(a.url, a.title) for a in record.attachments], "url, title"),
         ):
             current = self.db.execute(
@@ -412,8 +422,14 @@ class Archive:
         return {
             "totals": {
                 table: one(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("articles", "revisions", "images", "attachments", "failures",
-                              "crawl_runs")
+                for table in (
+                    "articles",
+                    "revisions",
+                    "images",
+                    "attachments",
+                    "failures",
+                    "crawl_runs",
+                )
             },  # fmt: skip
             "per_year": list(
                 self.db.query(

@@ -62,6 +62,8 @@ def fold_for_search(text: str | None) -> str:
 # The one list of the portal's boilerplate texts (PORTAL.md). Both the known layouts and the
 # fallback drop any block whose normalized text matches one of these patterns.
 
+_SHARE_TARGETS = (r"(Facebook|Zalo|Twitter|Tweet|Share|LinkedIn|E-?mail|Gửi email|In bài viết|"
+                  r"Bản in|In|Sao chép liên kết|Copy link)")
 BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"Cỡ chữ\s*:.*",                       # font-size controls: "Cỡ chữ: +A | -A | Bản in"
     r"\+A\s*\|\s*-A.*",
@@ -79,8 +81,8 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"Chứng nhận Tín Nhiệm Mạng",
     r"Gửi email",                          # share and print tools
     r"Gửi bài viết",
-    r"Chia sẻ\s*:?.*",
-    r"(Share|Tweet|Facebook|Zalo|Twitter|Email)(\s*[|/]\s*\w+)*",
+    rf"Chia sẻ(\s*bài viết)?\s*(:|qua|lên)?\s*({_SHARE_TARGETS}\s*[|,/·\-]?\s*)*",
+    rf"({_SHARE_TARGETS}\s*[|,/·\-]?\s*)+",
     r"Về đầu trang",
     r"(Quay )?(lại|trở về)( trang trước)?",
     r"Tin liên quan\s*:?",                 # related-news box headings
@@ -89,7 +91,8 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"Xem thêm\s*:?",
     r"®.*Ghi rõ nguồn.*",                  # copyright line
     r"Ghi rõ nguồn.*",
-    r"Bình luận.*",
+    r"(Gửi )?Bình luận(\s*\(\d+\))?\s*:?",
+    r"Ý kiến bạn đọc\s*:?",
     r"Trang chủ(\s*[/>»›]\s*.*)?",         # breadcrumbs
     r"Tệp đính kèm\s*:?",                  # attachment headings (the links themselves are kept)
     r"Tài liệu đính kèm\s*:?",

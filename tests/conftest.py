@@ -22,6 +22,7 @@ def load_truths() -> list[tuple[str, dict, Path]]:
         truth = json.loads(path.read_text("utf-8"))
         entry = manifest.get(path.stem)
         page = SITE_DIR / entry["file"] if entry else None
+        truth.setdefault("charset", entry.get("charset") if entry else None)
         cases.append((path.stem, truth, page))
     for path in sorted(OTHER_PORTALS_DIR.glob("*.json")):
         cases.append((path.stem, json.loads(path.read_text("utf-8")), path.with_suffix(".html")))

@@ -1,0 +1,404 @@
+"""``tinlanhdao``: the researchers' command line over the archive (a thin layer over ``archive``).
+
+Each command parses its options, calls the library and prints; known errors (no archive, an
+empty archive, an unknown article, a query without words, a malformed date) become one-line
+messages and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from archive import Archive, default_archive_path
+from archive.errors import ArchiveError, ArchiveNotFound, QueryError
+from archive.search import check_date_prefix
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+BOLD = ("\x1b[1m", "\x1b[0m")
+BRACKETS = ("[", "]")
+
+
+class QueryProblem(click.ClickException):
+    """A query the archive cannot run: a usage error, exit status 2."""
+
+    exit_code = 2
+
+
+class DatePrefix(click.ParamType):
+    """A date option: YYYY, YYYY-MM or YYYY-MM-DD."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if value is None or value == "":
+            return ""
+        try:
+            return check_date_prefix(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+DATE = DatePrefix()
+
+
+def db_option(command: Callable) -> Callable:
+    """The --db option every command shares."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=default_archive_path,
+        show_default="$TINLANHDAO_ARCHIVE or data/tinlanhdao.db",
+        help="The archive file.",
+    )(command)
+
+
+def date_options(command: Callable) -> Callable:
+    """--since and --until, both inclusive."""
+    command = click.option(
+        "--until", type=DATE, default="", help="Published on or before (YYYY[-MM[-DD]])."
+    )(command)
+    return click.option(
+        "--since", type=DATE, default="", help="Published on or after (YYYY[-MM[-DD]])."
+    )(command)
+
+
+@contextmanager
+def reading(db_path: Path, need_articles: bool = True) -> Iterator[Archive]:
+    """Open the archive read-only; known archive errors become clean messages."""
+    try:
+        archive = Archive(db_path, readonly=True)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
+    try:
+        if need_articles:
+            archive.require_articles()
+        yield archive
+    except QueryError as error:
+        raise QueryProblem(str(error)) from None
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        archive.close()
+
+
+def dumps(value: Any, indent: int | None = 2) -> str:
+    """JSON that keeps Vietnamese readable."""
+    return json.dumps(value, ensure_ascii=False, indent=indent, default=str)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="tinlanhdao")
+def main() -> None:
+    """Search, read, count and export the archive of the Cần Thơ portal's leadership news.
+
+    \b
+    Example:
+      tinlanhdao search "dieu phoi" --since 2023
+      tinlanhdao show 12
+      tinlanhdao serve
+    """
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("query")
+@date_options
+@click.option("--author", default="", help="Only bylines containing this (accents ignored).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
+@db_option
+def search(
+    query: str, since: str, until: str, author: str, limit: int, as_json: bool, db_path: Path
+) -> None:
+    """Full-text search of titles, leads and bodies, best matches (bm25) first.
+
+    Accents, tone-mark position and đ/d do not matter: "dieu phoi" finds "Điều phối". Words are
+    ANDed; "quoted words" are a phrase; word* is a prefix; OR between terms means either.
+    Any other punctuation is ignored.
+
+    \b
+    Example:
+      tinlanhdao search "dieu phoi"
+      tinlanhdao search "Đà Nẵng" --since 2023-01 --json
+    """
+    marks = BOLD if (not as_json and sys.stdout.isatty()) else BRACKETS
+    with reading(db_path) as archive:
+        hits = archive.search(
+            query, since=since, until=until, author=author, limit=limit, marks=marks
+        )
+    if as_json:
+        click.echo(dumps([hit.to_dict() for hit in hits]))
+        return
+    if not hits:
+        click.echo(f"No articles match {query!r}.")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        click.echo(f"{rank}. {hit.title_marked}")
+        details = [hit.published[:10] or "no date", hit.author or "no author", f"id {hit.id}"]
+        click.echo(f"   {' · '.join(details)}")
+        click.echo(f"   {hit.url}")
+        click.echo(f"   {hit.snippet}\n")
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("key", metavar="ID|URL")
+@click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
+@db_option
+def show(key: str, as_json: bool, db_path: Path) -> None:
+    """Print one article, by archive id or URL, with its images, attachments and revisions.
+
+    \b
+    Example:
+      tinlanhdao show 12
+      tinlanhdao show https://www.cantho.gov.vn/... --json
+    """
+    with reading(db_path) as archive:
+        article = archive.get_article(key)
+    if as_json:
+        click.echo(dumps(article))
+        return
+    click.echo(click.style(article["title"], bold=True))
+    click.echo(article["url"])
+    facts = {
+        "id": article["id"],
+        "published": article["published"] or "-",
+        "author": article["author"] or "-",
+        "section": article["section"] or "-",
+        "words": article["word_count"],
+        "layout": article["layout"] or "-",
+        "portal id": article["portal_id"] or "-",
+        "first seen": article["first_seen"],
+        "last seen": article["last_seen"],
+    }
+    if article["removed_at"]:
+        facts["removed"] = article["removed_at"]
+    click.echo(" · ".join(f"{k}: {v}" for k, v in facts.items()))
+    if article["lead"]:
+        click.echo("\n" + article["lead"])
+    click.echo("\n" + article["body"] + "\n")
+    click.echo(f"Images ({len(article['images'])}):")
+    for image in article["images"]:
+        credit = f" (Ảnh: {image['credit']})" if image["credit"] else ""
+        click.echo(f"  {image['position']}. {image['src']} — {image['caption']}{credit}")
+    click.echo(f"Attachments ({len(article['attachments'])}):")
+    for attachment in article["attachments"]:
+        click.echo(f"  {attachment['position']}. {attachment['url']} — {attachment['title']}")
+    click.echo(f"Revisions ({len(article['revisions'])}):")
+    for revision in article["revisions"]:
+        click.echo(
+            f"  #{revision['id']} {revision['fetched_at']} {revision['content_hash'][:12]} "
+            f"{revision['body_length']} chars — {revision['title']}"
+        )
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@click.option(
+    "--authors", type=click.IntRange(1), default=10, show_default=True, help="How many top authors."
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(1),
+    default=5,
+    show_default=True,
+    help="How many recent crawl runs.",
+)
+@db_option
+def stats(as_json: bool, authors: int, runs: int, db_path: Path) -> None:
+    """Articles per year and per month, top authors, and the last crawl runs.
+
+    \b
+    Example:
+      tinlanhdao stats
+      tinlanhdao stats --json --authors 20
+    """
+    with reading(db_path) as archive:
+        numbers = archive.stats(top_authors=authors, last_runs=runs)
+    if as_json:
+        click.echo(dumps(numbers))
+        return
+    click.echo("  ".join(f"{table}: {count}" for table, count in numbers["totals"].items()))
+    click.echo("\nArticles per year:")
+    for row in numbers["per_year"]:
+        click.echo(f"  {row['year'] or 'no date':>8}  {row['articles']:>6}")
+    click.echo("\nArticles per month:")
+    for row in numbers["per_month"]:
+        click.echo(f"  {row['month']:>8}  {row['articles']:>6}")
+    click.echo("\nTop authors:")
+    for row in numbers["top_authors"]:
+        click.echo(f"  {row['articles']:>6}  {row['author']}")
+    click.echo("\nLast crawl runs:")
+    for run in numbers["last_runs"]:
+        counts = (
+            f"new {run['articles_new'] or 0}, changed {run['articles_changed'] or 0}, "
+            f"unchanged {run['articles_unchanged'] or 0}, failed {run['failures'] or 0}"
+        )
+        click.echo(
+            f"  #{run['id']} {run['started_at']} → {run['finished_at'] or '…'} "
+            f"{run['status']} ({run['mode'] or run['spider']}): {counts}"
+        )
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="csv: one row per article; jsonl: with images, attachments.",
+)
+@date_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    default="-",
+    help="Write to this file instead of standard output.",
+)
+@db_option
+def export(fmt: str, since: str, until: str, output: Any, db_path: Path) -> None:
+    """Export articles (all columns), oldest first, optionally within a date range.
+
+    \b
+    Example:
+      tinlanhdao export --format csv --since 2023 -o articles-2023.csv
+      tinlanhdao export --format jsonl > articles.jsonl
+    """
+    with reading(db_path) as archive:
+        rows = archive.iter_articles(since=since, until=until)
+        if fmt == "jsonl":
+            for row in rows:
+                row["images"] = archive.images_of(row["id"])
+                row["attachments"] = archive.attachments_of(row["id"])
+                output.write(dumps(row, indent=None) + "\n")
+            return
+        writer: csv.DictWriter | None = None
+        for row in rows:
+            if writer is None:
+                writer = csv.DictWriter(output, fieldnames=list(row), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow(row)
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@db_option
+def serve(host: str, port: int, db_path: Path) -> None:
+    """Browse and search the archive in Datasette, read-only, with the project's metadata.
+
+    Datasette reads with read-only connections that still see what a running crawl adds.
+
+    \b
+    Example:
+      tinlanhdao serve --port 8001
+      then open http://127.0.0.1:8001/tinlanhdao/articles
+    """
+    from archive import web
+
+    with reading(db_path):
+        pass  # refuse a missing or empty archive before starting the server
+    database = web.database_name(db_path)
+    click.echo(f"Serving {db_path} at http://{host}:{port}/{database}/articles", err=True)
+    web.serve(db_path, host=host, port=port)
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--url", default="", help="The page's URL (default: its canonical link).")
+def extract(files: tuple[Path, ...], url: str) -> None:
+    """Extract the Article from saved pages and print it as JSON, using the crawl's layouts.
+
+    One file: indented JSON. Several: one JSON object per line. A file that cannot be read or
+    is not an article gets a one-line error on stderr; the exit status is then 1.
+
+    \b
+    Example:
+      tinlanhdao extract saved/page.html --url https://www.cantho.gov.vn/...
+      tinlanhdao extract saved/*.html > articles.jsonl
+    """
+    try:
+        from crawler.extraction import extract_page
+        from crawler.extraction.article import NotAnArticle
+    except ImportError as error:
+        raise click.ClickException(f"Extraction is not available: {error}") from None
+    failed = 0
+    for file in files:
+        try:
+            article = extract_page(file.read_bytes(), url=url)
+        except OSError as error:
+            click.echo(f"{file}: cannot read: {error.strerror or error}", err=True)
+        except NotAnArticle as error:
+            click.echo(f"{file}: not an article: {error.reason}", err=True)
+        except Exception as error:  # a broken page must not stop the other files
+            click.echo(f"{file}: extraction failed: {type(error).__name__}: {error}", err=True)
+        else:
+            click.echo(dumps(article.to_dict(), indent=2 if len(files) == 1 else None))
+            continue
+        failed += 1
+    if failed:
+        sys.exit(1)
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@db_option
+def migrate(db_path: Path) -> None:
+    """Upgrade an existing archive's schema in place (crawls do this themselves).
+
+    \b
+    Example:
+      tinlanhdao migrate --db data/tinlanhdao.db
+    """
+    writable = _open_existing(db_path)
+    with writable:
+        pass  # opening for writing applies the pending migrations
+    click.echo(f"{db_path}: schema up to date.")
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@db_option
+def reindex(db_path: Path) -> None:
+    """Rebuild the full-text index from the articles (never use FTS5's own 'rebuild').
+
+    \b
+    Example:
+      tinlanhdao reindex
+    """
+    with _open_existing(db_path) as archive:
+        archive.rebuild_search_index()
+        count = archive.article_count()
+    click.echo(f"Re-indexed {count} articles.")
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@db_option
+def metadata(db_path: Path) -> None:
+    """Print the Datasette metadata for the archive, for running Datasette yourself.
+
+    \b
+    Example:
+      tinlanhdao metadata > metadata.json && datasette data/tinlanhdao.db -m metadata.json
+    """
+    from archive import web
+
+    click.echo(dumps(web.metadata_for(db_path)))
+
+
+def _open_existing(db_path: Path) -> Archive:
+    """Open an existing archive for writing (applying migrations); clean errors otherwise."""
+    if not db_path.is_file():
+        raise click.ClickException(str(ArchiveNotFound(str(db_path))))
+    try:
+        return Archive(db_path)
+    except (ArchiveError, sqlite3.DatabaseError) as error:
+        raise click.ClickException(f"{db_path}: {error}") from None

@@ -1,0 +1,164 @@
+"""Item pipelines: validate what the spider yields, then hand it to the archive.
+
+``ValidatePipeline`` (100) drops an Article without url, title or body, or whose ``published``
+is not ISO 8601. ``StorePipeline`` (300) stores Articles and records PageFailures through
+``archive.Archive``, one transaction per item, and records the crawl run. The pipelines never
+write SQL themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from archive import Archive, InvalidArticle, default_archive_path
+from crawler.items import Article, PageFailure
+
+logger = logging.getLogger(__name__)
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
+# Crawler stats copied into the run's counts.
+RUN_STATS = (
+    "downloader/request_count",
+    "downloader/response_bytes",
+    "downloader/response_count",
+    "item_scraped_count",
+    "item_dropped_count",
+    "log_count/ERROR",
+    "retry/count",
+    "elapsed_time_seconds",
+)
+
+
+def is_iso_date(value: str) -> bool:
+    """True for '2023-05-19' or '2023-05-19T08:15:00+07:00' (a real date and time)."""
+    if not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+class ValidatePipeline:
+    """Drop Articles the archive must not store; pass everything else through."""
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        """Return ``item``, or raise ``DropItem`` saying what is wrong with it."""
+        if isinstance(item, PageFailure):
+            return item
+        adapter = ItemAdapter(item)
+        missing = [name for name in ("url", "title", "body") if not adapter.get(name)]
+        if missing:
+            raise DropItem(f"Article without {', '.join(missing)}: {adapter.get('url') or '?'}")
+        published = adapter.get("published") or ""
+        if published and not is_iso_date(published):
+            raise DropItem(f"Article with a non-ISO published date {published!r}: {item.url}")
+        return item
+
+
+class StorePipeline:
+    """Store every Article and PageFailure in the archive at the ARCHIVE_PATH setting.
+
+    Opens the archive (creating it and its folder) and starts a crawl run when the spider
+    opens; finishes the run with its counts and the crawler's stats when the spider closes
+    (on the spider_closed signal, which is the first moment Scrapy knows the finish reason).
+    """
+
+    def __init__(self, archive_path: str | Path, crawler: Crawler | None = None) -> None:
+        self.archive_path = Path(archive_path)
+        self.crawler = crawler
+        self.archive: Archive | None = None
+        self.run_id: int | None = None
+        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        """Read ARCHIVE_PATH (default: $TINLANHDAO_ARCHIVE or data/tinlanhdao.db)."""
+        path = crawler.settings.get("ARCHIVE_PATH") or default_archive_path()
+        pipeline = cls(path, crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        """Open the archive and record the start of the run."""
+        spider = spider or getattr(self.crawler, "spider", None)
+        self.archive = Archive(self.archive_path)
+        start_urls = list(getattr(spider, "start_urls", None) or [""])
+        start_url = getattr(spider, "start_url", "") or start_urls[0]
+        self.run_id = self.archive.start_run(
+            spider=getattr(spider, "name", "") or "",
+            mode=str(getattr(spider, "mode", "") or ""),
+            start_url=str(start_url),
+        )
+        logger.info("Archive %s: crawl run %s started", self.archive_path, self.run_id)
+
+    def process_item(self, item: Any, spider: Spider | None = None) -> Any:
+        """Store an Article or record a PageFailure; return the item unchanged."""
+        if self.archive is None:
+            raise RuntimeError("StorePipeline.process_item called before open_spider")
+        if isinstance(item, PageFailure):
+            self.archive.record_failure(
+                item.url,
+                item.reason,
+                http_status=item.http_status,
+                run_id=self.run_id,
+                detail=item.detail,
+                failed_at=item.fetched_at,
+            )
+            self.counts["failed"] += 1
+            return item
+        record = item if isinstance(item, Article) else ItemAdapter(item).asdict()
+        try:
+            outcome = self.archive.store_article(record, run_id=self.run_id)
+        except InvalidArticle as error:
+            raise DropItem(str(error)) from error
+        self.counts[outcome] += 1
+        return item
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        """Nothing to do yet: the run is finished on spider_closed, which comes right after."""
+
+    def spider_closed(self, spider: Spider | None = None, reason: str = "finished") -> None:
+        """Finish the run with its counts, the crawler stats and the reason; close the archive."""
+        if self.archive is None or self.run_id is None:
+            return
+        stats = self.crawler.stats.get_stats() if self.crawler and self.crawler.stats else {}
+        counts: dict[str, Any] = dict(self.counts)
+        counts.update({key: stats[key] for key in RUN_STATS if key in stats})
+        counts["finish_reason"] = reason
+        self.archive.finish_run(
+            self.run_id, status=run_status(reason), finish_reason=reason, counts=counts
+        )
+        logger.info(
+            "Archive %s: run %s %s (%s): %d new, %d changed, %d unchanged, %d failed, %s requests",
+            self.archive_path,
+            self.run_id,
+            run_status(reason),
+            reason,
+            self.counts["new"],
+            self.counts["changed"],
+            self.counts["unchanged"],
+            self.counts["failed"],
+            stats.get("downloader/request_count", 0),
+        )
+        self.archive.close()
+        self.archive = None
+
+
+def run_status(reason: str) -> str:
+    """The crawl_runs status for a Scrapy finish reason."""
+    if reason == "finished" or reason.startswith("closespider_"):
+        return "finished"
+    if reason == "shutdown":
+        return "interrupted"
+    return "failed"

@@ -5,7 +5,8 @@ Query language (everything else is just words, so any text is a valid query):
 * words are ANDed: ``dieu phoi`` finds articles containing both words;
 * ``"nông thôn mới"`` in double quotes is a phrase; an unbalanced quote is ignored;
 * ``nong*`` matches words starting with "nong";
-* ``OR`` in capitals between two terms means either.
+* ``OR`` in capitals between two terms means either;
+* words joined by punctuation (``Cần-Thơ``, ``a_b``) are a phrase, as FTS5 itself reads them.
 
 Every word is folded with ``crawler.text.fold_for_search`` (no marks, đ -> d, lowercase) and
 quoted, so FTS5 operators, parentheses, ``-``, ``:`` and stray quotes in the text never reach the

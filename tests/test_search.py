@@ -1,0 +1,260 @@
+"""Vietnamese full-text search: folding both ways, query escaping, snippets, and the same matching
+in Datasette and sqlite-utils."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+from conftest_archive import build_archive, da_nang_article, other_article, seed_article
+from sqlite_utils.cli import cli as sqlite_utils_cli
+
+from archive import Archive, QueryError
+from archive.search import highlight, parse_query, snippet
+from archive.web import build_datasette, metadata_for
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return build_archive(
+        tmp_path / "tinlanhdao.db",
+        [seed_article(), da_nang_article(), other_article(1), other_article(2, "2023-11-20")],
+    )
+
+
+@pytest.fixture
+def archive(db_path: Path):
+    with Archive(db_path, readonly=True) as opened:
+        yield opened
+
+
+def found(archive: Archive, query: str, **filters: str) -> list[str]:
+    return [hit.url for hit in archive.search(query, **filters)]
+
+
+# --- matching ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["dieu phoi", "Điều phối", "ĐIỀU PHỐI", "điều phoi", "Dieu Phoi", "nong thon moi",
+     "nông thôn mới", '"nong thon moi"', "chat luong cuoc song", "nong*"],
+)  # fmt: skip
+def test_seed_article_found_folded_and_accented(archive: Archive, query: str) -> None:
+    assert seed_article().url in found(archive, query)
+
+
+@pytest.mark.parametrize("query", ["da nang", "Đà Nẵng", "đà nẵng", "DA NANG", "Da Nẵng"])
+def test_da_nang_found_every_way(archive: Archive, query: str) -> None:
+    assert found(archive, query)[0] == da_nang_article().url
+
+
+@pytest.mark.parametrize("query", ["hoà nhập", "hòa nhập", "hoa nhap"])
+def test_tone_mark_position_does_not_matter(archive: Archive, query: str) -> None:
+    assert found(archive, query) == [da_nang_article().url]
+
+
+def test_words_are_anded_and_or_widens(archive: Archive) -> None:
+    assert found(archive, "logistics OCOP") == []
+    assert set(found(archive, "OCOP OR logistics")) == {seed_article().url, da_nang_article().url}
+
+
+def test_phrase_needs_adjacent_words(archive: Archive) -> None:
+    assert found(archive, '"thon moi nong"') == []
+    assert found(archive, '"nong thon moi"') == [seed_article().url]
+
+
+def test_title_match_ranks_first(archive: Archive) -> None:
+    # "hội nghị" is in the filler titles and only in the seed's body.
+    urls = found(archive, "hoi nghi")
+    assert urls[-1] == seed_article().url and len(urls) == 3
+
+
+def test_filters_since_until_author(archive: Archive) -> None:
+    since_2023 = set(found(archive, "hoi nghi", since="2023"))
+    assert since_2023 == {other_article(2).url, seed_article().url}
+    assert found(archive, "hoi nghi", until="2022-12") == [other_article(1).url]
+    assert found(archive, "hoi nghi", since="2023-05-19", until="2023-05-19") == [
+        seed_article().url
+    ]
+    assert found(archive, "hoi nghi", author="kim xuyen") == [seed_article().url]
+    assert found(archive, "hoi nghi", author="Kim Xuyến") == [seed_article().url]
+
+
+def test_bad_date_is_a_value_error(archive: Archive) -> None:
+    with pytest.raises(ValueError, match="not a date"):
+        archive.search("hoi nghi", since="19/05/2023")
+
+
+# --- query parsing ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("Điều phối", '"dieu" "phoi"'),
+        ('"nông thôn mới"', '"nong thon moi"'),
+        ("nong*", '"nong"*'),
+        ("a OR b", '"a" OR "b"'),
+        ("OR a OR OR b OR", '"a" OR "b"'),
+        ('say "hello', '"say" "hello"'),
+        ("NEAR(a b)", '"near a" "b"'),
+        ("title:x -y", '"title x" "y"'),
+        ("Cần-Thơ", '"can tho"'),
+        ("a_b", '"a b"'),
+        ("hoà\u00a0bình", '"hoa" "binh"'),
+        ("ho\u0300a", '"hoa"'),  # NFD input
+    ],
+)
+def test_parse_query_escapes_everything(text: str, match: str) -> None:
+    assert parse_query(text).match == match
+
+
+@pytest.mark.parametrize("text", ["", "   ", '"', "***", "()", "OR", '""', "\ud800"])
+def test_queries_without_words_are_refused(text: str) -> None:
+    with pytest.raises(QueryError):
+        parse_query(text)
+
+
+def test_too_many_terms_are_refused() -> None:
+    with pytest.raises(QueryError, match="at most"):
+        parse_query(" ".join(f"w{n}" for n in range(100)))
+
+
+# --- highlighting ---------------------------------------------------------------------------------
+
+
+def test_highlight_marks_folded_matches() -> None:
+    query = parse_query("da nang")
+    assert highlight("Đoàn đến Đà Nẵng", query) == "Đoàn đến [Đà] [Nẵng]"
+    assert highlight("Đà Nẵng", query, ("<b>", "</b>")) == "<b>Đà</b> <b>Nẵng</b>"
+
+
+def test_snippet_centres_on_matches_and_marks_cuts() -> None:
+    words = [f"từ{n}" for n in range(100)]
+    words[60] = "Điều"
+    words[61] = "phối"
+    text = " ".join(words)
+    result = snippet(text, parse_query("dieu phoi"), width=10)
+    assert result.startswith("… ") and result.endswith(" …")
+    assert "[Điều] [phối]" in result
+    assert snippet("ngắn gọn", parse_query("gon")) == "ngắn [gọn]"
+
+
+def test_search_hits_carry_marked_title_and_snippet(archive: Archive) -> None:
+    [hit] = archive.search("dieu phoi")
+    assert "[Điều] [phối]" in hit.snippet
+    assert hit.title == seed_article().title
+    [da_nang] = archive.search("logistics")
+    assert "[logistics]" in da_nang.snippet
+    [by_lead] = archive.search("Chiều 5/6")
+    assert "[Chiều] [5]/[6]" in by_lead.snippet  # the match is in the lead
+
+
+# --- other tools find the index and get the same matching -----------------------------------------
+
+
+def test_sqlite_utils_detects_the_index(db_path: Path) -> None:
+    db = sqlite_utils.Database(db_path)
+    assert db.table("articles").detect_fts() == "articles_fts"
+    # The seed article has "đã" and "nâng" too, so it matches "da nang" as well (less well).
+    titles = [row["title"] for row in db.table("articles").search("da nang")]
+    assert titles[0] == da_nang_article().title
+    assert [row["url"] for row in db.table("articles").search("dieu phoi")] == [seed_article().url]
+    assert [row["url"] for row in db.table("articles").search("logistics")] == [
+        da_nang_article().url
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("da nang", da_nang_article().url), ("Đà Nẵng", da_nang_article().url),
+     ("dieu phoi", seed_article().url), ("Điều phối", seed_article().url)],
+)  # fmt: skip
+def test_sqlite_utils_cli_search(db_path: Path, query: str, expected: str) -> None:
+    result = CliRunner().invoke(
+        sqlite_utils_cli, ["search", str(db_path), "articles", query, "-c", "url"]
+    )
+    assert result.exit_code == 0, result.output
+    assert [row["url"] for row in json.loads(result.output)][0] == expected
+
+
+def datasette_get(db_path: Path, path: str):
+    datasette = build_datasette(db_path)
+
+    async def get():
+        return await datasette.client.get(path)
+
+    return asyncio.run(get())
+
+
+@pytest.mark.parametrize("query", ["da+nang", "%C4%90%C3%A0+N%E1%BA%B5ng"])
+def test_datasette_search_finds_da_nang(db_path: Path, query: str) -> None:
+    response = datasette_get(db_path, f"/tinlanhdao/articles.json?_search={query}&_shape=array")
+    assert response.status_code == 200
+    assert da_nang_article().url in [row["url"] for row in response.json()]
+
+
+def test_datasette_search_finds_dieu_phoi(db_path: Path) -> None:
+    response = datasette_get(db_path, "/tinlanhdao/articles.json?_search=dieu+phoi&_shape=array")
+    assert [row["url"] for row in response.json()] == [seed_article().url]
+
+
+def test_datasette_page_shows_search_box_and_facets(db_path: Path) -> None:
+    html = datasette_get(db_path, "/tinlanhdao/articles").text
+    assert 'id="_search"' in html
+    for facet in ("year", "author", "section"):
+        assert f'data-column="{facet}"' in html
+
+
+def test_datasette_default_sort_is_newest_first(db_path: Path) -> None:
+    rows = datasette_get(db_path, "/tinlanhdao/articles.json?_shape=array").json()
+    published = [row["published"] for row in rows]
+    assert published == sorted(published, reverse=True)
+
+
+def test_datasette_never_renders_body_html(tmp_path: Path) -> None:
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)><b>đậm</b>'
+    db_path = build_archive(tmp_path / "tinlanhdao.db", [seed_article(body_html=hostile)])
+    for path in ("/tinlanhdao/articles/1", "/tinlanhdao/articles"):
+        html = datasette_get(db_path, path).text
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert" in html
+    from datasette.plugins import pm
+
+    render_cell_plugins = [impl.plugin_name for impl in pm.hook.render_cell.get_hookimpls()]
+    assert all(name.startswith("datasette.") for name in render_cell_plugins), render_cell_plugins
+
+
+def test_datasette_canned_queries(db_path: Path) -> None:
+    months = datasette_get(db_path, "/tinlanhdao/articles_per_month.json?_shape=array").json()
+    assert months[0] == {"month": "2024-06", "articles": 1}
+    url = "/tinlanhdao/search_date_range.json?_shape=array&q=hoi+nghi&since=2023&until=2023-12"
+    rows = datasette_get(db_path, url).json()
+    assert {row["url"] for row in rows} == {seed_article().url, other_article(2).url}
+    empty = datasette_get(db_path, "/tinlanhdao/search_date_range.json?q=&since=&until=")
+    assert empty.status_code == 200
+
+
+def test_metadata_describes_every_table_and_column(db_path: Path) -> None:
+    metadata = metadata_for(db_path)
+    assert metadata["title"] and metadata["description"]
+    assert metadata["source"] and metadata["license"]
+    tables = metadata["databases"]["tinlanhdao"]["tables"]
+    db = sqlite_utils.Database(db_path)
+    for name in db.table_names():
+        if name.startswith("articles_fts_"):
+            continue  # FTS5's own shadow tables
+        assert tables[name]["description"], name
+        columns = db.table(name).columns_dict
+        assert set(columns) <= set(tables[name]["columns"]), name
+    assert tables["articles"]["facets"] == ["year", "author", "section"]
+    assert tables["articles"]["sort_desc"] == "published"
+    assert set(metadata["databases"]["tinlanhdao"]["queries"]) == {
+        "articles_per_month",
+        "search_date_range",
+    }

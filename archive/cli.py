@@ -402,3 +402,7 @@ def _open_existing(db_path: Path) -> Archive:
         return Archive(db_path)
     except (ArchiveError, sqlite3.DatabaseError) as error:
         raise click.ClickException(f"{db_path}: {error}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -318,3 +318,44 @@ def test_command_line_serves_and_stops_cleanly_on_ctrl_c() -> None:
         _, stderr = process.communicate(timeout=10)
     assert process.returncode == 0
     assert "Traceback" not in stderr
+
+
+OTHER_PORTALS = REPO / "tests" / "fixtures" / "other_portals"
+TRUTH_KEYS = {
+    "source",
+    "path",
+    "generation",
+    "portal_id",
+    "section",
+    "title",
+    "published",
+    "author",
+    "lead",
+    "body",
+    "images",
+    "attachments",
+}
+
+
+@pytest.mark.parametrize("page", sorted(OTHER_PORTALS.glob("*.html")), ids=lambda p: p.stem)
+def test_other_portal_truth_matches_its_page(page: Path) -> None:
+    raw = (page.with_suffix(".json")).read_text("utf-8")
+    truth = json.loads(raw)
+    assert raw == json.dumps(truth, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert set(truth) == TRUTH_KEYS and truth["generation"] == "other"
+    assert truth["source"].startswith(f"tests/fixtures/other_portals/{page.name}; ")
+    html = page.read_text("utf-8")
+    text = normalize(" ".join(_TextLines.lines(html)))
+    for value in (truth["title"], truth["lead"], truth["author"], *truth["body"].split("\n\n")):
+        assert value == normalize(value) and value in text, value[:60]
+    for image in truth["images"]:
+        assert image["caption"] in text and image["credit"] in text
+        assert f'src="{image["src"].removeprefix("http://sample.portal")}"' in html
+    for attachment in truth["attachments"]:
+        assert f'href="{attachment["url"].removeprefix("http://sample.portal")}"' in html
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:00\+07:00", truth["published"])
+
+
+def test_portal_truth_files_have_exactly_the_truth_keys() -> None:
+    for path in EXPECTED.glob("*.json"):
+        assert set(json.loads(path.read_text("utf-8"))) == TRUTH_KEYS, path.name

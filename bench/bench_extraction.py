@@ -70,8 +70,9 @@ def main() -> int:
         url, charset = FIXTURE_BASE + truth["path"], truth.get("charset")
         our_body, our_ms = timed(ours, page, url, charset, args.repeat)
         their_body, their_ms = timed(theirs, page, url, charset, args.repeat)
-        rows.append((name, f1(our_body, truth["body"]), our_ms, f1(their_body, truth["body"]),
-                     their_ms))
+        rows.append(
+            (name, f1(our_body, truth["body"]), our_ms, f1(their_body, truth["body"]), their_ms)
+        )
     print(f"{'page':44} {'F1 ours':>8} {'ms ours':>8} {'F1 traf':>8} {'ms traf':>8}")
     for name, our_f1, our_ms, their_f1, their_ms in rows:
         print(f"{name[:44]:44} {our_f1:8.3f} {our_ms:8.2f} {their_f1:8.3f} {their_ms:8.2f}")

@@ -94,9 +94,9 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"(Gửi )?Bình luận(\s*\(\d+\))?\s*:?",
     r"Ý kiến bạn đọc\s*:?",
     r"Trang chủ(\s*[/>»›]\s*.*)?",         # breadcrumbs
-    r"Tệp đính kèm\s*:?",                  # attachment headings (the links themselves are kept)
-    r"Tài liệu đính kèm\s*:?",
-    r"File đính kèm\s*:?",
+    # attachment headings (the links themselves are kept as attachments)
+    r"(Văn bản|Tệp tin|Tệp|Tài liệu|Tập tin|File|Hồ sơ)\s+đính kèm\s*:?",
+    r"(Tải về|Tải xuống|Download|Xem tệp|Xem file|Tải tệp)\s*:?",
 )
 _BOILERPLATE = re.compile(
     "|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS), re.IGNORECASE

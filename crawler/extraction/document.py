@@ -12,7 +12,8 @@ from crawler.extraction.article import NotAnArticle
 
 # Elements that never carry article content; removed before any layout looks at the page.
 NEVER_CONTENT = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
-                 "canvas", "form", "button", "select", "textarea", "input", "link")
+                 "canvas", "button", "select", "textarea", "input", "link")
+# <form> itself stays: ASP.NET portals wrap the whole page in one.
 _MAX_CHARS = 5_000_000  # larger pages are cut; no real article is this big
 
 

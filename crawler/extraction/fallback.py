@@ -20,6 +20,10 @@ _TITLE_WORDS = {"title", "tieude", "headline", "heading", "newstitle", "articlet
 _DATE_WORDS = {"date", "time", "ngay", "ngaydang", "publish", "published", "postdate", "datetime",
                "pubdate", "created", "thoigian"}
 _AUTHOR_WORDS = {"author", "tacgia", "byline", "writer", "butdanh"}
+_SECTION_WORDS = {"cat", "category", "newscat", "chuyenmuc", "danhmuc", "postcategory",
+                  "articlecategory"}
+_LEAD_WORDS = {"summary", "sapo", "lead", "tomtat", "excerpt", "newssummary", "intro",
+               "description", "chapeau"}
 _META_DATES = (
     "//meta[@property='article:published_time']/@content",
     "//meta[@itemprop='datePublished']/@content",
@@ -131,8 +135,20 @@ class GenericNewsLayout(PageLayout):
                     return text
         return ""
 
+    def _marked_text(self, words: set[str], min_chars: int, max_chars: int) -> str:
+        """Text of the first element outside chrome whose class names one of ``words``."""
+        for element in self.root.iter():
+            if isinstance(element.tag, str) and class_words(element) & words:
+                text = textnorm.clean_inline(element.text_content())
+                if min_chars <= len(text) <= max_chars and not _in_chrome(element):
+                    return text
+        return ""
+
     def section(self) -> str:
-        return self._meta("article:section")
+        return self._meta("article:section") or self._marked_text(_SECTION_WORDS, 3, 80)
+
+    def lead(self) -> str:
+        return self._marked_text(_LEAD_WORDS, 20, 600)
 
     def portal_id(self) -> str:
         return ""

@@ -6,6 +6,8 @@ Query language (everything else is just words, so any text is a valid query):
 * ``"nông thôn mới"`` in double quotes is a phrase; an unbalanced quote is ignored;
 * ``nong*`` matches words starting with "nong";
 * ``OR`` in capitals between two terms means either;
+* texts with the words side by side, as a phrase, rank first (Vietnamese words are several
+  syllables: "da nang" should rank "Đà Nẵng" above "đã nâng");
 * words joined by punctuation (``Cần-Thơ``, ``a_b``) are a phrase, as FTS5 itself reads them.
 
 Every word is folded with ``crawler.text.fold_for_search`` (no marks, đ -> d, lowercase) and
@@ -19,6 +21,8 @@ column, which has no đ -> d copy, so a folded match would go unmarked.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import sqlite3
 import unicodedata
@@ -62,12 +66,22 @@ class ParsedQuery:
 
     def matches_word(self, folded_word: str) -> bool:
         """True if a (folded) word of a text should be highlighted for this query."""
-        for term in self.terms:
-            for n, word in enumerate(term.words):
-                is_prefix = term.prefix and n == len(term.words) - 1
-                if folded_word == word or (is_prefix and folded_word.startswith(word)):
-                    return True
-        return False
+        exact, prefixes = self._highlight_sets
+        return folded_word in exact or (bool(prefixes) and folded_word.startswith(prefixes))
+
+    @functools.cached_property
+    def highlight_regex(self) -> re.Pattern[str]:
+        """Finds the words to highlight in text folded with ``fold_in_place``."""
+        exact, prefixes = self._highlight_sets
+        alternatives = [re.escape(w) + r"(?![^\W_])" for w in sorted(exact, key=len, reverse=True)]
+        alternatives += [re.escape(w) for w in sorted(prefixes, key=len, reverse=True)]
+        return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")")
+
+    @functools.cached_property
+    def _highlight_sets(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        exact = {w for t in self.terms for w in (t.words[:-1] if t.prefix else t.words)}
+        prefixes = tuple(t.words[-1] for t in self.terms if t.prefix)
+        return frozenset(exact), prefixes
 
 
 def normalize_query(text: str) -> str:
@@ -90,15 +104,18 @@ def parse_query(text: str) -> ParsedQuery:
     parts: list[str] = []
     terms: list[Term] = []
     pending_or = False
+    plain = True  # only bare words: no OR, no quoted phrase, no prefix
     for chunk in _CHUNK.finditer(text):
         if chunk.group("bare") == "OR":
             pending_or = bool(parts)
+            plain = False
             continue
         raw = chunk.group("phrase") if chunk.group("phrase") is not None else chunk.group("bare")
         words = tuple(folded_words(raw))
         if not words:
             continue
         prefix = chunk.group("bare") is not None and raw.endswith("*")
+        plain = plain and chunk.group("bare") is not None and not prefix
         term = Term(words, prefix)
         if pending_or:
             parts.append("OR")
@@ -109,7 +126,13 @@ def parse_query(text: str) -> ParsedQuery:
         raise QueryError(f"Nothing to search for in {text!r}: the query needs at least one word.")
     if len(terms) > MAX_TERMS:
         raise QueryError(f"The query has {len(terms)} terms; at most {MAX_TERMS} are allowed.")
-    return ParsedQuery(text=text, match=" ".join(parts), terms=tuple(terms))
+    match = " ".join(parts)
+    all_words = [word for term in terms for word in term.words]
+    if plain and len(terms) > 1:
+        # Same rows as the AND of the words, but bm25 also scores the whole query as a phrase,
+        # so "da nang" ranks "Đà Nẵng" above texts that merely contain "đã" and "nâng".
+        match = f'"{" ".join(all_words)}" OR ({match})'
+    return ParsedQuery(text=text, match=match, terms=tuple(terms))
 
 
 # --- Dates ---------------------------------------------------------------------------------------
@@ -149,11 +172,32 @@ def date_range_sql(column: str, since: str = "", until: str = "") -> tuple[str, 
 # --- Highlighting ------------------------------------------------------------------------------
 
 
+class _FoldTable(dict):
+    """str.translate table folding one character at a time like ``fold_for_search``, filled on
+    first use; a character whose folding is not exactly one character is only lowercased, so the
+    folded text keeps the original's length and every match maps back to the original."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        folded = char if char.isspace() else fold_for_search(char)
+        if len(folded) != 1:
+            folded = char.lower() if len(char.lower()) == 1 else char
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fold_in_place(text: str) -> str:
+    """``text`` folded for search character by character, same length as ``text``."""
+    return text.translate(_FOLD_TABLE)
+
+
 def _marked_words(text: str, query: ParsedQuery) -> list[tuple[int, int, bool]]:
-    return [
-        (m.start(), m.end(), query.matches_word(fold_for_search(m.group())))
-        for m in _WORD.finditer(text)
-    ]
+    """(start, end, matched) for every word of ``text``."""
+    hits = {m.start() for m in query.highlight_regex.finditer(fold_in_place(text))}
+    return [(m.start(), m.end(), m.start() in hits) for m in _WORD.finditer(text)]
 
 
 def highlight(text: str, query: ParsedQuery, marks: tuple[str, str] = ("[", "]")) -> str:
@@ -170,26 +214,30 @@ def highlight(text: str, query: ParsedQuery, marks: tuple[str, str] = ("[", "]")
 def snippet(
     text: str, query: ParsedQuery, marks: tuple[str, str] = ("[", "]"), width: int = 30
 ) -> str:
-    """The ``width``-word window of ``text`` with the most matched words, highlighted, with
-    '…' where text was cut. Empty if ``text`` is empty."""
-    words = _marked_words(text, query)
-    if not words:
+    """About ``width`` words of ``text`` around the densest run of matched words, highlighted,
+    with '…' where text was cut. The start of ``text`` if nothing matches."""
+    spans = [m.span() for m in _WORD.finditer(text)]
+    if not spans:
         return " ".join(text.split())
-    hits_before = [0]  # hits_before[i]: matched words among the first i words
-    for *_, hit in words:
-        hits_before.append(hits_before[-1] + hit)
-    best = max(
-        range(len(words)),
-        key=lambda i: (hits_before[min(i + width, len(words))] - hits_before[i], -i),
+    starts = [start for start, _ in spans]
+    hit_words = sorted(
+        bisect.bisect_left(starts, m.start())
+        for m in query.highlight_regex.finditer(fold_in_place(text))
     )
-    first_hit = next((i for i in range(best, len(words)) if words[i][2]), best)
-    first = max(0, min(best, first_hit - 3))  # a few words of context before the first hit
-    window = words[first : first + width]
+    best_first, best_count, last = 0, 0, 0
+    for n, first in enumerate(hit_words):  # the window starting at a hit with the most hits
+        while last < len(hit_words) and hit_words[last] < first + width:
+            last += 1
+        if last - n > best_count:
+            best_first, best_count = first, last - n
+    first = max(0, best_first - 3)  # a few words of context before the first hit
+    window = spans[first : first + width]
     begin = window[0][0] if first else 0
-    finish = window[-1][1] if first + width < len(words) else len(text)
+    finish = window[-1][1] if first + width < len(spans) else len(text)
+    hits = set(hit_words)
     out, cursor = [], begin
-    for start, end, hit in window:
-        if hit:
+    for n, (start, end) in enumerate(window, start=first):
+        if n in hits:
             out += [text[cursor:start], marks[0], text[start:end], marks[1]]
             cursor = end
     out.append(text[cursor:finish])
@@ -199,7 +247,7 @@ def snippet(
 
 def has_match(text: str, query: ParsedQuery) -> bool:
     """True if any word of ``text`` is matched by the query."""
-    return any(hit for *_, hit in _marked_words(text or "", query))
+    return bool(query.highlight_regex.search(fold_in_place(text or "")))
 
 
 # --- Searching -----------------------------------------------------------------------------------

@@ -96,17 +96,19 @@ def test_bad_date_is_a_value_error(archive: Archive) -> None:
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("Điều phối", '"dieu" "phoi"'),
+        ("Điều phối", '"dieu phoi" OR ("dieu" "phoi")'),
         ('"nông thôn mới"', '"nong thon moi"'),
         ("nong*", '"nong"*'),
+        ("nong* thon", '"nong"* "thon"'),
+        ('"nong thon" moi', '"nong thon" "moi"'),
         ("a OR b", '"a" OR "b"'),
         ("OR a OR OR b OR", '"a" OR "b"'),
-        ('say "hello', '"say" "hello"'),
-        ("NEAR(a b)", '"near a" "b"'),
-        ("title:x -y", '"title x" "y"'),
+        ('say "hello', '"say hello" OR ("say" "hello")'),
+        ("NEAR(a b)", '"near a b" OR ("near a" "b")'),
+        ("title:x -y", '"title x y" OR ("title x" "y")'),
         ("Cần-Thơ", '"can tho"'),
         ("a_b", '"a b"'),
-        ("hoà\u00a0bình", '"hoa" "binh"'),
+        ("hoà\u00a0bình", '"hoa binh" OR ("hoa" "binh")'),
         ("ho\u0300a", '"hoa"'),  # NFD input
     ],
 )
@@ -258,3 +260,15 @@ def test_metadata_describes_every_table_and_column(db_path: Path) -> None:
         "articles_per_month",
         "search_date_range",
     }
+
+
+def test_words_side_by_side_rank_first(tmp_path: Path) -> None:
+    # "đã" and "nâng" everywhere, but never side by side (folded, "đã nâng" would be "da nang").
+    nang_cao = other_article(7, published="2024-01-01")
+    nang_cao.title = "Thành phố đã tập trung nâng cao chất lượng, đã cùng nâng đỡ nhau"
+    nang_cao.body = " ".join(
+        ["Các ngành đã chủ động nâng cao hiệu quả, đã kịp thời nâng chất."] * 8
+    )
+    db_path = build_archive(tmp_path / "tinlanhdao.db", [nang_cao, da_nang_article()])
+    with Archive(db_path, readonly=True) as archive:
+        assert found(archive, "da nang") == [da_nang_article().url, nang_cao.url]

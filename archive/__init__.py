@@ -3,7 +3,7 @@ command line.
 
 Library first: ``Archive`` (archive.store) opens an archive and is the only way anything is
 written to it; ``archive.search`` parses queries and builds snippets; ``archive.schema`` holds the
-tables, their documentation and the migrations; ``archive.datasette`` builds the Datasette app and
+tables, their documentation and the migrations; ``archive.web`` builds the Datasette app and
 metadata; ``archive.cli`` is the thin ``tinlanhdao`` command line over all of it.
 
 The archive never imports the spider or Scrapy.

@@ -14,20 +14,23 @@ from datetime import datetime, timedelta, timezone
 
 # --- Characters -----------------------------------------------------------------------------
 
-# Spaces that should read as one ordinary space.
-_SPACE_LIKE = "\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u3000"
 # Characters that should vanish: zero-width spaces/joiners, word joiner, BOM, soft hyphen.
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_TRANSLATE = {ord(c): " " for c in _SPACE_LIKE} | {ord(c): None for c in _INVISIBLE}
-_WHITESPACE_RUN = re.compile(r"\s+")
+_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
 
 
 def clean_inline(text: str | None) -> str:
-    """Return ``text`` as one normalized line: NFC, odd spaces folded, whitespace collapsed."""
+    """Return ``text`` as one normalized line: NFC, odd spaces folded, whitespace collapsed.
+
+    No-break and the other Unicode spaces count as whitespace (``str.split`` sees them all).
+    """
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text.translate(_TRANSLATE))
-    return _WHITESPACE_RUN.sub(" ", text).strip()
+    for invisible in _INVISIBLE:
+        if invisible in text:
+            text = text.replace(invisible, "")
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split())
 
 
 def clean_paragraphs(paragraphs: list[str]) -> list[str]:

@@ -151,7 +151,7 @@ def _take_byline(text_blocks: list[Block], kept: list, parts: ContentParts) -> N
 
 
 def _paragraph_html(block: Block, paragraph: str) -> str:
-    if block.html:
+    if "<" in block.html:  # inline markup worth keeping; plain text needs no sanitizer
         cleaned = nh3.clean(
             block.html,
             tags=_INLINE_TAGS,

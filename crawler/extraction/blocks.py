@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import lxml.html
 
@@ -35,16 +36,24 @@ BOILERPLATE_CLASS_WORDS = frozenset(
 )
 # Elements that are always chrome, wherever they sit.
 BOILERPLATE_TAGS = ("nav", "aside", "footer")
+_MAYBE_BOILERPLATE = ".//*[@class or @id] | " + " | ".join(f".//{t}" for t in BOILERPLATE_TAGS)
 _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 
 
-def class_words(element: lxml.html.HtmlElement) -> set[str]:
+def class_words(element: lxml.html.HtmlElement) -> frozenset[str]:
     """The lowercase words of an element's class and id attributes."""
-    raw = f"{element.get('class', '')} {element.get('id', '')}"
+    css_class, css_id = element.get("class"), element.get("id")
+    if not css_class and not css_id:
+        return frozenset()
+    return _words_of(f"{css_class or ''} {css_id or ''}")
+
+
+@lru_cache(maxsize=4096)
+def _words_of(raw: str) -> frozenset[str]:
     words = {w.lower() for w in _CLASS_SPLIT.split(raw) if w}
     # Also the whole tokens, so "visitcounter" or "TextToSpeech" match as written.
     words |= {t.lower().replace("-", "").replace("_", "") for t in raw.split()}
-    return words
+    return frozenset(words)
 
 
 def is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
@@ -58,7 +67,7 @@ def is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
 
 def prune_boilerplate(container: lxml.html.HtmlElement) -> None:
     """Remove boilerplate containers inside ``container`` (not the container itself)."""
-    for element in list(container.iterdescendants()):
+    for element in container.xpath(_MAYBE_BOILERPLATE):
         if element.getparent() is not None and is_boilerplate_element(element):
             element.drop_tree()
 
@@ -98,6 +107,7 @@ class BlockReader:
         self._links: list[tuple[str, str]] = []
         self._link_chars = 0
         self._source: lxml.html.HtmlElement | None = None
+        self._whole = True  # no block or image has interrupted the current source element
 
     def read(self, container: lxml.html.HtmlElement) -> list[Block]:
         """Return the blocks of ``container`` in page order."""
@@ -124,14 +134,17 @@ class BlockReader:
         elif tag == "img":
             self._add_image(child, caption="")
         elif tag == "figure":
+            self._whole = False
             self._flush()
             self._read_figure(child)
         elif tag in BLOCK_TAGS:
+            self._whole = False
             self._flush()
-            previous_source, self._source = self._source, child
+            previous = self._source
+            self._source, self._whole = child, True
             self._walk(child)
             self._flush()
-            self._source = previous_source
+            self._source, self._whole = previous, False
         elif tag == "a" and not child.xpath(".//img"):
             text = _flat(child.text_content())
             href = absolute_url(self.base_url, child.get("href"))
@@ -154,6 +167,7 @@ class BlockReader:
             self._add_image(image, caption=caption if index == len(images) - 1 else "")
 
     def _add_image(self, image: lxml.html.HtmlElement, caption: str) -> None:
+        self._whole = False
         self._flush()
         src = ""
         for attribute in ("data-src", "data-original", "data-lazy-src", "src"):
@@ -172,7 +186,7 @@ class BlockReader:
             return
         source = self._source
         parts = [p for p in re.split(r"\n[ \t\u00a0\u200b]*\n", raw) if p.strip()]
-        whole_element = len(parts) == 1 and source is not None and _text_equals(source, raw)
+        whole_element = len(parts) == 1 and source is not None and self._whole
         for part in parts:
             block = Block(kind="text", text=part.replace("\n", " "), tag=_tag(source))
             if source is not None:
@@ -194,10 +208,6 @@ def _flat(text: str) -> str:
 
 def _tag(element: lxml.html.HtmlElement | None) -> str:
     return element.tag if element is not None and isinstance(element.tag, str) else ""
-
-
-def _text_equals(element: lxml.html.HtmlElement, text: str) -> bool:
-    return " ".join(element.text_content().split()) == " ".join(text.split())
 
 
 def _describe(block: Block, source: lxml.html.HtmlElement, whole_element: bool) -> None:

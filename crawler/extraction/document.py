@@ -14,6 +14,7 @@ from crawler.extraction.article import NotAnArticle
 NEVER_CONTENT = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
                  "canvas", "button", "select", "textarea", "input", "link")
 # <form> itself stays: ASP.NET portals wrap the whole page in one.
+_NEVER_CONTENT_XPATH = " | ".join(f"//{tag}" for tag in NEVER_CONTENT)
 _MAX_CHARS = 5_000_000  # larger pages are cut; no real article is this big
 
 
@@ -42,9 +43,8 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
 
 def strip_never_content(root: lxml.html.HtmlElement) -> None:
     """Remove scripts, styles, embedded frames and form controls, keeping their tail text."""
-    for xpath in NEVER_CONTENT:
-        for element in root.xpath(f"//{xpath}"):
-            element.drop_tree()
+    for element in root.xpath(_NEVER_CONTENT_XPATH):
+        element.drop_tree()
 
 
 def canonical_url(root: lxml.html.HtmlElement, url: str) -> str:

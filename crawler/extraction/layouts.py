@@ -132,7 +132,7 @@ class PageLayout:
             raise NotAnArticle("no_content", self.url)
         prune_boilerplate(container)
         if self.url.startswith(("http://", "https://")):
-            container.make_links_absolute(self.url, handle_failures="discard")
+            _absolutize_links(container, self.url)
         lead = self.lead()
         parts = assemble(BlockReader(self.url).read(container), lead=lead, title=title)
         if not parts.paragraphs:
@@ -159,11 +159,20 @@ class PageLayout:
         )
 
 
+def _absolutize_links(container: lxml.html.HtmlElement, base: str) -> None:
+    """Make the links and image sources inside ``container`` absolute (for ``body_html``)."""
+    for element in container.xpath(".//a[@href] | .//img[@src]"):
+        attribute = "href" if element.tag == "a" else "src"
+        resolved = absolute_url(base, element.get(attribute))
+        if resolved:
+            element.set(attribute, resolved)
+
+
 class CanThoCurrentLayout(PageLayout):
     """The current site, www.cantho.gov.vn (class names from a public scraper of it)."""
 
     name = "cantho-current"
-    MARKERS = (_css("div.ArticleDetail"), _css(".ArticleContent"), _css(".PostContent"))
+    MARKERS = (_css("div.ArticleDetail, .ArticleContent, .PostContent"),)
     ARTICLE = _css("div.ArticleDetail, div.PostDetail")
     TITLE = _css(".ArticleHeader, .PostTitle, h1")
     DATE = _css(".ArticleDate, .PostDate")
@@ -180,7 +189,7 @@ class WebSphereLayout(PageLayout):
     """The WebSphere Portal era site (now old.cantho.gov.vn): a WCM content portlet."""
 
     name = "cantho-websphere"
-    MARKERS = (_css("div.wcm-chitiet"), _css("div.wcm-noidung"))
+    MARKERS = (_css("div.wcm-chitiet, div.wcm-noidung"),)
     ARTICLE = _css("div.wcm-chitiet")
     TITLE = _css(".wcm-tieude")
     DATE = _css(".wcm-ngaydang")

@@ -33,9 +33,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", default=os.environ.get("TINLANHDAO_ARCHIVE",
                                                             "data/tinlanhdao.db"))
+    parser.add_argument("--port", type=int, default=8642,
+                        help="port of the sample portal; fixed, so that article URLs stay the "
+                             "same from one demo run to the next (default: %(default)s)")
     args = parser.parse_args()
     env = dict(os.environ, TINLANHDAO_ARCHIVE=args.archive)
-    with SamplePortal() as portal:
+    try:
+        portal = SamplePortal(port=args.port)
+        portal.start()
+    except OSError as error:
+        print(f"Cannot serve the sample portal on port {args.port} ({error.strerror}); "
+              "pass another one with --port.", file=sys.stderr)
+        return 2
+    with portal:
         section = f"{portal.base_url}/hoat-dong-lanh-dao-thanh-pho"
         print(f"Sample portal at {portal.base_url}; crawling {section} into {args.archive}")
         status = run([str(BIN / "scrapy"), "crawl", "tinlanhdao", "-a", f"start_url={section}",
@@ -45,9 +55,9 @@ def main() -> int:
         print(f"The crawl exited with status {status}.", file=sys.stderr)
         return status
     cli = str(BIN / "tinlanhdao")
-    run([cli, "--db", args.archive, "stats"], env)
-    run([cli, "--db", args.archive, "search", "dieu phoi", "--limit", "3"], env)
-    print(f"\nBrowse it: {cli} --db {args.archive} serve")
+    run([cli, "stats", "--db", args.archive], env)
+    run([cli, "search", "dieu phoi", "--limit", "3", "--db", args.archive], env)
+    print(f"\nBrowse it: {cli} serve --db {args.archive}")
     return 0
 
 

@@ -86,3 +86,23 @@ def test_crawl_items_carry_every_field(crawled):
 def test_robots_txt_is_fetched_first(crawled):
     portal, _, _, _ = crawled
     assert portal.requests[0] == "/robots.txt"
+
+
+def test_a_page_that_is_not_an_article_is_counted_and_the_crawl_goes_on(tmp_path):
+    overlay = tmp_path / "overlay"
+    (overlay / "articles").mkdir(parents=True)
+    (overlay / "articles" / "bao-tri.html").write_text(
+        "<html><head><title>Bảo trì</title></head><body><div class='ArticleDetail'>"
+        "<div class='ArticleContent'></div></div></body></html>", "utf-8")
+    (overlay / "manifest.json").write_text(json.dumps([{
+        "name": "bao-tri", "path": "/hoat-dong-lanh-dao-thanh-pho/trang-bao-tri",
+        "title": "Trang bảo trì", "date": "01/07/2025", "summary": "", "file":
+        "articles/bao-tri.html", "charset": "utf-8", "generation": "current"}]), "utf-8")
+    with SamplePortal(overlay_dir=overlay) as portal:
+        items, log = crawl(portal, tmp_path)
+    failures = [i for i in items if "reason" in i]
+    assert [(urlparse(f["url"]).path, f["reason"]) for f in failures] == [
+        ("/hoat-dong-lanh-dao-thanh-pho/trang-bao-tri", "not_article:no_title")
+    ]
+    assert "'tinlanhdao/not_article/no_title': 1" in log
+    assert len([i for i in items if "title" in i]) == len(manifest_paths())

@@ -28,7 +28,8 @@ SEARCH_TABLE = "articles_fts"
 SEARCH_COLUMNS = ("title", "lead", "body")
 SEARCH_TOKENIZER = "unicode61 remove_diacritics 2"
 # bm25 weights for (title, lead, body): a word in the title counts most.
-SEARCH_RANK = "bm25(10.0, 4.0, 1.0)"
+SEARCH_WEIGHTS = "10.0, 4.0, 1.0"
+SEARCH_RANK = f"bm25({SEARCH_WEIGHTS})"  # the index's default `rank`, for tools that use it
 
 
 @dataclass(frozen=True)

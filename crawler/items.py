@@ -1,4 +1,5 @@
-"""Items the spider yields: an Article (see crawler.extraction.article) or a PageFailure."""
+"""Items the spider yields: an Article (see crawler.extraction.article), a PageFailure, or a
+RemovedArticle."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from crawler.extraction.article import Article, Attachment, Image
 
-__all__ = ["Article", "Attachment", "Image", "PageFailure"]
+__all__ = ["Article", "Attachment", "Image", "PageFailure", "RemovedArticle"]
 
 
 @dataclass
@@ -17,4 +18,14 @@ class PageFailure:
     reason: str  # short machine-readable reason, e.g. "http_404", "timeout", "no_body"
     http_status: int | None = None
     detail: str = ""
+    fetched_at: str = ""  # UTC, ISO 8601 with "Z"
+
+
+@dataclass
+class RemovedArticle:
+    """An archived article that is gone: it answers 404/410 or redirects out of the section."""
+
+    url: str
+    http_status: int | None
+    reason: str  # "http_404", "http_410" or "redirected_out:<final url>"
     fetched_at: str = ""  # UTC, ISO 8601 with "Z"

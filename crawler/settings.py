@@ -19,6 +19,14 @@ SECTION_URL = "https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho"
 # the WebSphere-era site kept the section's articles under this portal path.
 SECTION_EXTRA_PATHS = ["/wps/portal/home/tin-hoat-dong-lanh-dao"]
 
+# --- Run modes and verdicts (crawler.runhealth) ---------------------------------------------
+# Incremental runs stop after this many listing pages in a row whose articles are all archived.
+INCREMENTAL_STOP_PAGES = 1
+FAILURE_THRESHOLD = 0.2  # exit non-zero when more than this share of article pages failed
+LAYOUT_DRIFT_MIN_ARTICLES = 3  # ...or when at least this many articles all needed the fallback
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` with the run lock and the exit status
+EXTENSIONS = {"crawler.runhealth.RunSummary": 500}
+
 # --- Where the archive lives -------------------------------------------------------------------
 ARCHIVE_PATH = os.environ.get("TINLANHDAO_ARCHIVE", "data/tinlanhdao.db")
 

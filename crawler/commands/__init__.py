@@ -1,0 +1,1 @@
+"""Scrapy commands of the project: `crawl` with a run lock and a truthful exit status."""

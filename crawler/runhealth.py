@@ -1,0 +1,143 @@
+"""Judging a finished run: its exit status, the problems behind it, and the summary block.
+
+``assess`` is a pure function of the crawler's stats, shared by the end-of-run summary (the
+``RunSummary`` extension), the exit status of ``scrapy crawl`` (crawler.commands.crawl) and the
+run's row in the archive (crawler.pipelines). Cron sees a non-zero status when:
+
+=====  ==========================  ==========================================================
+code   problem                     meaning
+=====  ==========================  ==========================================================
+3      ``failures_over_threshold`` more than FAILURE_THRESHOLD of the article pages failed
+4      ``layout_drift``            the known layouts matched nothing; the fallback did it all
+5      ``listing_without_articles`` a listing page held no article links
+6      ``portal_unreachable``      no listing page could be fetched at all
+7      ``interrupted``             the run ended early (Ctrl-C, SIGTERM, a close condition)
+75     (crawler.commands.crawl)    another run holds the archive's lock
+=====  ==========================  ==========================================================
+
+When several problems occur, the highest code wins and the summary names them all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+EXIT_CODES = {
+    "failures_over_threshold": 3,
+    "layout_drift": 4,
+    "listing_without_articles": 5,
+    "portal_unreachable": 6,
+    "interrupted": 7,
+}
+EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
+
+
+@dataclass
+class Verdict:
+    """The outcome of a run: 0 and no problems, or the worst problem's code and every problem."""
+
+    exit_status: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0
+
+
+def _sum_prefix(stats: dict[str, Any], prefix: str) -> int:
+    return sum(int(v) for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+
+def failed_pages(stats: dict[str, Any]) -> int:
+    """Pages that failed for good or were not articles."""
+    return _sum_prefix(stats, "tinlanhdao/failed/") + _sum_prefix(stats, "tinlanhdao/not_article/")
+
+
+def layout_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """Articles extracted per layout name, from the ``tinlanhdao/layout/<name>`` stats."""
+    prefix = "tinlanhdao/layout/"
+    return {k[len(prefix):]: int(v) for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+
+def assess(stats: dict[str, Any], settings: Any = None) -> Verdict:
+    """Judge a run from its stats; ``settings`` supplies FAILURE_THRESHOLD and
+    LAYOUT_DRIFT_MIN_ARTICLES (defaults 0.2 and 3)."""
+    get = settings.getfloat if settings is not None else (lambda _k, d: d)
+    threshold = get("FAILURE_THRESHOLD", 0.2)
+    drift_min = int(get("LAYOUT_DRIFT_MIN_ARTICLES", 3))
+    problems = []
+    finish_reason = stats.get("finish_reason", "finished")
+    if finish_reason not in ("finished", None):
+        problems.append("interrupted")
+    if not stats.get("tinlanhdao/listing_pages"):
+        problems.append("portal_unreachable")
+    if stats.get("tinlanhdao/listing_without_articles"):
+        problems.append("listing_without_articles")
+    articles = int(stats.get("tinlanhdao/articles", 0))
+    failed = failed_pages(stats)
+    attempted = articles + failed
+    if failed and attempted and failed / attempted > threshold:
+        problems.append("failures_over_threshold")
+    fallback = layout_counts(stats).get("fallback", 0)
+    if articles >= drift_min and fallback == articles:
+        problems.append("layout_drift")
+    codes = [EXIT_CODES[p] for p in problems]
+    return Verdict(exit_status=max(codes, default=0), problems=problems)
+
+
+def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[str]:
+    """The end-of-run summary, one readable block."""
+    layouts = ", ".join(f"{k} {v}" for k, v in layout_counts(stats).items()) or "none"
+    stored = {k: stats.get(f"tinlanhdao/stored/{k}", 0) for k in ("new", "changed", "unchanged")}
+    failed = failed_pages(stats)
+    explained = {
+        "failures_over_threshold": "too many article pages failed (see the failures table)",
+        "layout_drift": "no known layout matched: the portal's markup changed, check with "
+                        "`tinlanhdao extract`",
+        "listing_without_articles": "a listing page held no article links",
+        "portal_unreachable": "the portal could not be reached",
+        "interrupted": f"the run ended early ({stats.get('finish_reason')})",
+    }
+    lines = [
+        "tinlanhdao run summary",
+        f"  mode: {mode}; finish reason: {stats.get('finish_reason', '?')}; "
+        f"exit status: {verdict.exit_status} ({'ok' if verdict.ok else 'PROBLEM'})",
+        f"  listing pages: {stats.get('tinlanhdao/listing_pages', 0)}; "
+        f"requests: {stats.get('downloader/request_count', 0)}; "
+        f"bytes: {stats.get('downloader/response_bytes', 0)}",
+        f"  articles: new {stored['new']}, changed {stored['changed']}, "
+        f"unchanged {stored['unchanged']}, failed {failed}, "
+        f"removed {stats.get('tinlanhdao/removed', 0)}",
+        f"  layouts: {layouts}",
+    ]
+    lines += [f"  problem: {p}: {explained[p]}" for p in verdict.problems] or ["  problems: none"]
+    return lines
+
+
+class RunSummary:
+    """Extension: at the end of a run, record the verdict in the stats and log the summary."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunSummary:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        stats = dict(self.crawler.stats.get_stats())
+        stats["finish_reason"] = reason
+        verdict = assess(stats, self.crawler.settings)
+        self.crawler.stats.set_value("tinlanhdao/exit_status", verdict.exit_status)
+        self.crawler.stats.set_value("tinlanhdao/problems", list(verdict.problems))
+        block = "\n".join(summary_lines(stats, verdict, getattr(spider, "mode", "?")))
+        (logger.warning if verdict.problems else logger.info)("%s", block)

@@ -212,17 +212,26 @@ def show(key: str, as_json: bool, db_path: Path) -> None:
     show_default=True,
     help="How many recent crawl runs.",
 )
+@click.option(
+    "--removed",
+    type=click.IntRange(0),
+    default=20,
+    show_default=True,
+    help="How many removed articles to list (most recently marked first).",
+)
 @db_option
-def stats(as_json: bool, authors: int, runs: int, db_path: Path) -> None:
-    """Articles per year and per month, top authors, and the last crawl runs.
+def stats(as_json: bool, authors: int, runs: int, removed: int, db_path: Path) -> None:
+    """Articles per year and per month, top authors, the last crawl runs (exit status,
+    problems, pages, requests, articles new/changed/unchanged/failed/removed) and the articles
+    the portal no longer serves.
 
     \b
     Example:
       tinlanhdao stats
-      tinlanhdao stats --json --authors 20
+      tinlanhdao stats --json --authors 20 --runs 10
     """
     with reading(db_path) as archive:
-        numbers = archive.stats(top_authors=authors, last_runs=runs)
+        numbers = archive.stats(top_authors=authors, last_runs=runs, removed=removed)
     if as_json:
         click.echo(dumps(numbers))
         return
@@ -238,14 +247,31 @@ def stats(as_json: bool, authors: int, runs: int, db_path: Path) -> None:
         click.echo(f"  {row['articles']:>6}  {row['author']}")
     click.echo("\nLast crawl runs:")
     for run in numbers["last_runs"]:
-        counts = (
-            f"new {run['articles_new'] or 0}, changed {run['articles_changed'] or 0}, "
-            f"unchanged {run['articles_unchanged'] or 0}, failed {run['failures'] or 0}"
-        )
-        click.echo(
-            f"  #{run['id']} {run['started_at']} → {run['finished_at'] or '…'} "
-            f"{run['status']} ({run['mode'] or run['spider']}): {counts}"
-        )
+        click.echo("\n".join(_run_lines(run)))
+    click.echo(f"\nRemoved articles: {numbers['removed_count']}")
+    for row in numbers["removed_articles"]:
+        click.echo(f"  #{row['id']} removed {row['removed_at']} ({row['removed_reason'] or '?'})")
+        click.echo(f"      {row['title']}")
+
+
+def _run_lines(run: dict[str, Any]) -> list[str]:
+    """One crawl run for ``stats``: when, how it ended, what it fetched and found."""
+    exit_status = "exit ?" if run["exit_status"] is None else f"exit {run['exit_status']}"
+    failed = run["articles_failed"] if run["articles_failed"] is not None else run["failures"]
+    counts = (
+        f"new {run['articles_new'] or 0}, changed {run['articles_changed'] or 0}, "
+        f"unchanged {run['articles_unchanged'] or 0}, failed {failed or 0}, "
+        f"removed {run['articles_removed'] or 0}"
+    )
+    lines = [
+        f"  #{run['id']} {run['started_at']} → {run['finished_at'] or '…'} "
+        f"{run['status']} ({run['mode'] or run['spider']}), {exit_status}",
+        f"      listing pages {run['listing_pages'] or 0}, requests {run['requests'] or 0}, "
+        f"fallback used {run['fallback_used'] or 0}; {counts}",
+    ]
+    if run["problems"]:
+        lines.append(f"      problems: {', '.join(run['problems'])}")
+    return lines
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)

@@ -94,8 +94,15 @@ TABLES: dict[str, TableSpec] = {
             (
                 "removed_at",
                 str,
-                "UTC time the portal was found to no longer serve the article (404/410); "
-                "null while it is online.",
+                "UTC time the portal was found to no longer serve the article (404/410, or a "
+                "redirect out of the section); null while it is online. Storing the article "
+                "again (it came back) clears it.",
+            ),
+            (
+                "removed_reason",
+                str,
+                "Why the article was marked removed ('http_404', 'http_410', or "
+                "'redirected_out:' and the URL it went to); null while it is online.",
             ),
         ),
         _table(
@@ -156,10 +163,55 @@ TABLES: dict[str, TableSpec] = {
             ("articles_new", int, "Articles stored for the first time."),
             ("articles_changed", int, "Articles whose content changed (one revision each)."),
             ("articles_unchanged", int, "Articles seen again unchanged (last_seen updated)."),
-            ("failures", int, "Pages recorded in failures."),
-            ("requests", int, "HTTP requests made."),
+            (
+                "failures",
+                int,
+                "Pages recorded in failures (kept for compatibility: the same number as "
+                "articles_failed).",
+            ),
+            ("requests", int, "HTTP requests made (robots.txt and retries included)."),
             ("response_bytes", int, "Bytes downloaded."),
-            ("counts", str, "All counts and crawler stats of the run, as JSON."),
+            (
+                "counts",
+                str,
+                "All counts and crawler stats of the run (the tinlanhdao/* stats included), "
+                "as JSON.",
+            ),
+            (
+                "exit_status",
+                int,
+                "The run's exit status as cron saw it: 0 ok, 3 failures over threshold, "
+                "4 layout drift, 5 a listing page without article links, 6 portal unreachable, "
+                "7 interrupted; null while running or if the crawl died.",
+            ),
+            (
+                "problems",
+                str,
+                "The problems behind a non-zero exit status, as a JSON list "
+                "('[\"layout_drift\", \"failures_over_threshold\"]'); '[]' when none.",
+            ),
+            ("listing_pages", int, "Listing pages fetched."),
+            (
+                "articles_failed",
+                int,
+                "Pages recorded in failures in this run: failed requests and pages that are "
+                "not articles.",
+            ),
+            ("articles_removed", int, "Archived articles newly marked removed in this run."),
+            (
+                "layouts",
+                str,
+                "Articles extracted per page layout, as a JSON object "
+                '(\'{"cantho-current": 12, "fallback": 1}\').',
+            ),
+            ("fallback_used", int, "Articles only the layout-independent fallback could read."),
+            (
+                "reached_end",
+                int,
+                "1 if the run walked the listing to its last page, else 0; null for runs "
+                "recorded before this column existed. Incremental runs stop early only once a "
+                "finished run has reached the end.",
+            ),
         ),
         _table(
             "failures",
@@ -257,7 +309,40 @@ def m002_search_index(db: sqlite_utils.Database) -> None:
     rebuild_search_index(db)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_tables, m002_search_index]
+def _add_missing_columns(db: sqlite_utils.Database, table: str, names: tuple[str, ...]) -> None:
+    """Add the named columns of ``TABLES[table]`` that ``table`` lacks (an archive created by
+    m001 from the current ``TABLES`` already has them all)."""
+    present = db.table(table).columns_dict
+    types = TABLES[table].column_types()
+    for name in names:
+        if name not in present:
+            db.table(table).add_column(name, types[name])
+
+
+def m003_run_details(db: sqlite_utils.Database) -> None:
+    """Scheduled runs: what each run fetched and found, its exit status and problems, whether
+    it walked the listing to its end; why an article was marked removed."""
+    _add_missing_columns(
+        db,
+        "crawl_runs",
+        ("exit_status", "problems", "listing_pages", "articles_failed", "articles_removed",
+         "layouts", "fallback_used", "reached_end"),
+    )  # fmt: skip
+    _add_missing_columns(db, "articles", ("removed_reason",))
+    # Earlier runs counted their failed pages in `failures` only; reached_end stays null for
+    # them (unknown), so the first incremental run after the upgrade walks the whole listing.
+    db.execute(
+        "UPDATE crawl_runs SET articles_failed = failures "
+        "WHERE articles_failed IS NULL AND failures IS NOT NULL"
+    )
+    db.table("articles").create_index(["removed_at"], if_not_exists=True)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    m001_tables,
+    m002_search_index,
+    m003_run_details,
+]
 
 
 def applied_migrations(db: sqlite_utils.Database) -> list[str]:

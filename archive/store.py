@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal
@@ -37,16 +37,27 @@ _ARTICLE_FIELDS = (
     "word_count", "language", "content_hash", "layout",
 )  # fmt: skip
 _REVISION_FIELDS = ("content_hash", "title", "published", "author", "lead", "body", "body_html")
-# crawl_runs count columns and the keys of finish_run's counts dict that fill them.
+# crawl_runs count columns and the keys of finish_run's counts dict that fill them (the first
+# key present wins).
 _RUN_COUNT_COLUMNS = {
     "articles_new": ("new",),
     "articles_changed": ("changed",),
     "articles_unchanged": ("unchanged",),
+    "articles_failed": ("failed", "failures"),
     "failures": ("failed", "failures"),
+    "articles_removed": ("removed",),
+    "listing_pages": ("tinlanhdao/listing_pages", "listing_pages"),
     "requests": ("downloader/request_count", "requests"),
     "response_bytes": ("downloader/response_bytes", "response_bytes"),
+    "reached_end": ("tinlanhdao/reached_end", "reached_end"),
 }
+# How many URLs one `IN (...)` lookup binds (SQLite allows at least 999 parameters).
+_LOOKUP_CHUNK = 500
 _BUSY_TIMEOUT_MS = 10_000
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def as_article(article: Article | dict[str, Any]) -> Article:
@@ -145,23 +156,34 @@ class Archive:
         status: str = "finished",
         finish_reason: str = "",
         counts: dict[str, Any] | None = None,
+        exit_status: int | None = None,
+        problems: list[str] | None = None,
+        layouts: dict[str, int] | None = None,
     ) -> None:
-        """Record the end of run ``run_id``: its status, finish reason and counts.
+        """Record the end of run ``run_id``: its status, finish reason, counts and verdict.
 
-        ``counts`` may hold new/changed/unchanged/failed and crawler stats such as
-        ``downloader/request_count``; known keys fill their columns, all go to ``counts`` (JSON).
+        ``counts`` may hold new/changed/unchanged/failed/removed and crawler stats such as
+        ``downloader/request_count``, ``tinlanhdao/listing_pages`` or
+        ``tinlanhdao/reached_end``; known keys fill their columns, all go to ``counts`` (JSON).
+        ``exit_status`` and ``problems`` are the run's verdict; ``layouts`` maps layout names to
+        articles extracted (its ``fallback`` entry fills ``fallback_used``).
         """
         counts = dict(counts or {})
         updates: dict[str, Any] = {
             "finished_at": schema.utc_now(),
             "status": status,
             "finish_reason": finish_reason,
-            "counts": json.dumps(counts, ensure_ascii=False, sort_keys=True, default=str),
+            "counts": _json(counts),
+            "exit_status": exit_status,
+            "problems": _json(list(problems or [])),
         }
         for column, keys in _RUN_COUNT_COLUMNS.items():
             value = next((counts[k] for k in keys if counts.get(k) is not None), None)
             if value is not None:
                 updates[column] = int(value)
+        if layouts is not None:
+            updates["layouts"] = _json({name: int(n) for name, n in layouts.items()})
+            updates["fallback_used"] = int(layouts.get("fallback", 0))
         with self.db.atomic():
             self.db.table("crawl_runs").update(run_id, updates)
 
@@ -195,11 +217,12 @@ class Archive:
             last_seen = max(current["last_seen"] or "", seen_at)
             if current["content_hash"] == content_hash:
                 self.db.execute(
-                    "UPDATE articles SET last_seen = ?, removed_at = NULL WHERE id = ?",
+                    "UPDATE articles SET last_seen = ?, removed_at = NULL, removed_reason = NULL "
+                    "WHERE id = ?",
                     [last_seen, article_id],
                 )
                 return "unchanged"
-            row.update(last_seen=last_seen, removed_at=None)
+            row.update(last_seen=last_seen, removed_at=None, removed_reason=None)
             self.db.table("articles").update(article_id, row)
             revision_id = self._add_revision(article_id, row, seen_at, run_id)
             self._replace_images_if_changed(article_id, revision_id, record, seen_at)
@@ -306,24 +329,73 @@ class Archive:
             )
             failure_id = int(table.last_pk)
             if http_status in (404, 410):
-                self.mark_removed(url, failed_at)
+                self.mark_removed(url, failed_at, reason)
             return failure_id
 
-    def mark_removed(self, url: str, when: str = "") -> bool:
-        """Set ``removed_at`` on the article at ``url`` if it is not set; True if one was marked.
+    def mark_removed(self, url: str, when: str = "", reason: str = "") -> bool:
+        """Set ``removed_at`` (and ``removed_reason``) on the archived article at ``url`` unless
+        it is already set; return True if this call marked it.
 
-        Nothing is deleted; storing the article again (it came back) clears ``removed_at``.
+        An unknown URL is left alone (False). Nothing is deleted, and a mark is never cleared
+        silently: only storing the article again (it came back) clears it.
         """
         with self.db.atomic():
             cursor = self.db.execute(
-                "UPDATE articles SET removed_at = ? WHERE url = ? AND removed_at IS NULL",
-                [when or schema.utc_now(), url],
+                "UPDATE articles SET removed_at = ?, removed_reason = ? "
+                "WHERE url = ? AND removed_at IS NULL",
+                [when or schema.utc_now(), reason or None, url],
             )
             return cursor.rowcount > 0
+
+    # --- questions the spider asks (all read-only) -----------------------------------------
 
     def has_article(self, url: str) -> bool:
         """True if an article with this URL is archived."""
         return self._article_row(url) is not None
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The URLs among ``urls`` that are archived, removed ones included (exact match on
+        ``articles.url``; one indexed lookup per 500 URLs)."""
+        wanted = list(dict.fromkeys(urls))
+        known: set[str] = set()
+        for start in range(0, len(wanted), _LOOKUP_CHUNK):
+            chunk = wanted[start : start + _LOOKUP_CHUNK]
+            marks = ", ".join("?" * len(chunk))  # placeholders only; the URLs are bound
+            known.update(
+                row[0]
+                for row in self.db.execute(
+                    f"SELECT url FROM articles WHERE url IN ({marks})", chunk
+                ).fetchall()
+            )
+        return known
+
+    def urls_published_since(self, day: str) -> list[str]:
+        """URLs of the archived, not removed articles published on or after ``day`` (an ISO date
+        such as '2024-05-01'), newest first. Articles without a date are not included."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                # `+removed_at`: walk the published index, not the (mostly null) removed_at one
+                "SELECT url FROM articles WHERE published >= ? AND +removed_at IS NULL "
+                "ORDER BY published DESC, id DESC",
+                [day],
+            ).fetchall()
+        ]
+
+    def archived_urls(self, include_removed: bool = False) -> list[str]:
+        """URLs of every archived article in archive order, removed ones only on request."""
+        where = "" if include_removed else " WHERE removed_at IS NULL"
+        return [row[0] for row in self.db.execute(f"SELECT url FROM articles{where} ORDER BY id")]
+
+    def walk_completed(self) -> bool:
+        """True when an earlier run finished (not interrupted, not failed) after walking the
+        listing to its last page. Until then incremental runs walk the whole listing, so an
+        interrupted first backfill is completed by the next run."""
+        row = self.db.execute(
+            "SELECT 1 FROM crawl_runs WHERE reached_end = 1 AND status = 'finished' "
+            "AND finished_at IS NOT NULL LIMIT 1"
+        ).fetchone()
+        return row is not None
 
     def article_count(self) -> int:
         """Number of articles in the archive."""
@@ -416,9 +488,24 @@ class Archive:
             self.db, query, since=since, until=until, author=author, limit=limit, marks=marks
         )
 
-    def stats(self, top_authors: int = 10, last_runs: int = 5) -> dict[str, Any]:
-        """Totals, articles per year and per month, top authors and the last crawl runs."""
+    def stats(self, top_authors: int = 10, last_runs: int = 5, removed: int = 20) -> dict[str, Any]:
+        """Totals, articles per year and per month, top authors, the last crawl runs (with
+        their exit status, problems as a list, and counts) and the articles marked removed
+        (``removed_count`` of them; the ``removed`` most recently marked listed)."""
         one = self.db.execute
+        runs = list(
+            self.db.query(
+                "SELECT id, spider, mode, started_at, finished_at, status, finish_reason, "
+                "exit_status, problems, listing_pages, requests, response_bytes, articles_new, "
+                "articles_changed, articles_unchanged, articles_failed, articles_removed, "
+                "failures, layouts, fallback_used, reached_end FROM crawl_runs "
+                "ORDER BY id DESC LIMIT ?",
+                [last_runs],
+            )
+        )
+        for run in runs:
+            run["problems"] = json.loads(run["problems"]) if run["problems"] else []
+            run["layouts"] = json.loads(run["layouts"]) if run["layouts"] else {}
         return {
             "totals": {
                 table: one(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -449,12 +536,15 @@ class Archive:
                     [top_authors],
                 )
             ),
-            "last_runs": list(
+            "last_runs": runs,
+            "removed_count": one(
+                "SELECT count(*) FROM articles WHERE removed_at IS NOT NULL"
+            ).fetchone()[0],
+            "removed_articles": list(
                 self.db.query(
-                    "SELECT id, spider, mode, started_at, finished_at, status, articles_new, "
-                    "articles_changed, articles_unchanged, failures FROM crawl_runs "
-                    "ORDER BY id DESC LIMIT ?",
-                    [last_runs],
+                    "SELECT id, title, url, removed_at, removed_reason FROM articles "
+                    "WHERE removed_at IS NOT NULL ORDER BY removed_at DESC, id DESC LIMIT ?",
+                    [removed],
                 )
             ),
         }

@@ -1,0 +1,299 @@
+"""The archive's side of scheduled runs: the questions the spider asks (read-only), removed
+articles, the run details of migration m003 (and upgrading an older archive in place), `stats`,
+and an archive that survives its writer being killed with SIGKILL part-way through a batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest_archive import build_archive, da_nang_article, other_article, seed_article
+
+from archive import Archive, ArchiveNotFound, ArchiveOutdated, schema
+from archive.cli import main
+from crawler.extraction.article import Article, Attachment, Image
+
+ROOT = Path(__file__).resolve().parents[1]
+M003_COLUMNS = {
+    "crawl_runs": ["exit_status", "problems", "listing_pages", "articles_failed",
+                   "articles_removed", "layouts", "fallback_used", "reached_end"],
+    "articles": ["removed_reason"],
+}  # fmt: skip
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "tinlanhdao.db"
+
+
+@pytest.fixture
+def archive(db_path: Path):
+    with Archive(db_path) as opened:
+        yield opened
+
+
+def plan(archive: Archive, sql: str, params: list) -> str:
+    return " ".join(row[3] for row in archive.db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+
+# --- the spider's questions -------------------------------------------------------------------
+
+
+def test_known_urls_includes_removed_and_ignores_unknown(archive: Archive) -> None:
+    for n in range(1, 4):
+        archive.store_article(other_article(n))
+    archive.mark_removed(other_article(2).url, reason="http_404")
+    urls = [other_article(n).url for n in range(1, 6)]
+    assert archive.known_urls(urls) == set(urls[:3])
+    assert archive.known_urls(iter(urls[3:])) == set() == archive.known_urls([])
+
+
+def test_known_urls_many_at_once_and_by_the_url_index(archive: Archive) -> None:
+    with archive.db.conn:  # plain rows are enough here; 1,200 URLs need three lookups
+        archive.db.conn.executemany(
+            "INSERT INTO articles (url, title, body) VALUES (?, 't', 'b')",
+            [(f"https://x/a/{n}",) for n in range(1200)],
+        )
+    asked = [f"https://x/a/{n}" for n in range(0, 2400, 2)]
+    assert archive.known_urls(asked) == {f"https://x/a/{n}" for n in range(0, 1200, 2)}
+    sql = "SELECT url FROM articles WHERE url IN (?, ?)"
+    assert "USING COVERING INDEX idx_articles_url (url=?)" in plan(archive, sql, ["a", "b"])
+
+
+def test_urls_published_since_newest_first_without_removed_or_undated(archive: Archive) -> None:
+    dates = {1: "2024-05-01", 2: "2024-05-20T09:00:00+07:00", 3: "2024-04-30", 4: "", 5: "2024-06"}
+    for n, published in dates.items():
+        archive.store_article(other_article(n, published) if published else other_article(n, ""))
+    archive.store_article(other_article(6, "2024-06-02"))
+    archive.mark_removed(other_article(6).url)
+    assert archive.urls_published_since("2024-05-01") == [
+        other_article(n).url for n in (5, 2, 1)
+    ]
+    assert archive.urls_published_since("2030-01-01") == []
+    sql = (
+        "SELECT url FROM articles WHERE published >= ? AND +removed_at IS NULL "
+        "ORDER BY published DESC, id DESC"
+    )
+    assert "USING INDEX idx_articles_published (published>?)" in plan(archive, sql, ["2024"])
+
+
+def test_archived_urls_with_and_without_removed(archive: Archive) -> None:
+    for n in (1, 2, 3):
+        archive.store_article(other_article(n))
+    archive.mark_removed(other_article(2).url)
+    assert archive.archived_urls() == [other_article(1).url, other_article(3).url]
+    assert archive.archived_urls(include_removed=True) == [other_article(n).url for n in (1, 2, 3)]
+
+
+def finish(archive: Archive, reason: str, reached_end: int | None) -> int:
+    run_id = archive.start_run("tinlanhdao", "incremental")
+    counts = {} if reached_end is None else {"tinlanhdao/reached_end": reached_end}
+    status = "finished" if reason == "finished" else "interrupted"
+    archive.finish_run(run_id, status, reason, counts)
+    return run_id
+
+
+def test_walk_completed_needs_a_finished_run_that_reached_the_end(archive: Archive) -> None:
+    assert not archive.walk_completed()
+    finish(archive, "finished", 0)  # stopped early, or a listing page failed
+    finish(archive, "shutdown", 1)  # reached the last page, then Ctrl-C: articles may be missing
+    archive.start_run("tinlanhdao", "incremental", "")  # running, or killed with -9
+    assert not archive.walk_completed()
+    finish(archive, "finished", 1)
+    assert archive.walk_completed()
+
+
+def test_readonly_answers_on_an_archive_just_created_and_while_written(db_path: Path) -> None:
+    with pytest.raises(ArchiveNotFound):
+        Archive(db_path, readonly=True)
+    with Archive(db_path) as writer:
+        with Archive(db_path, readonly=True) as reader:  # the writer holds the -wal and -shm
+            assert reader.known_urls([seed_article().url]) == set()
+            assert not reader.walk_completed()
+            writer.store_article(seed_article())
+            finish(writer, "finished", 1)
+            assert reader.known_urls([seed_article().url]) == {seed_article().url}
+            assert reader.walk_completed()
+    assert not Path(f"{db_path}-wal").exists()  # the last connection removed them
+    with Archive(db_path, readonly=True) as reader:
+        assert reader.archived_urls() == [seed_article().url]
+        assert reader.urls_published_since("2023-01-01") == [seed_article().url]
+
+
+# --- removed articles -------------------------------------------------------------------------
+
+
+def test_mark_removed_once_with_reason_and_storing_again_clears_it(archive: Archive) -> None:
+    archive.store_article(seed_article())
+    assert not archive.mark_removed("https://www.cantho.gov.vn/never-archived", "2025-01-01Z")
+    assert archive.mark_removed(seed_article().url, "2025-02-01T00:00:00Z", "redirected_out:/")
+    assert not archive.mark_removed(seed_article().url, "2025-03-01T00:00:00Z", "http_404")
+    row = archive.get_article(1)
+    assert row["removed_at"] == "2025-02-01T00:00:00Z"
+    assert row["removed_reason"] == "redirected_out:/"
+    assert archive.known_urls([seed_article().url]) == {seed_article().url}
+    edited = seed_article(title="Tiêu đề sửa", fetched_at="2025-04-01T00:00:00Z")
+    assert archive.store_article(edited) == "changed"  # came back, edited
+    row = archive.get_article(1)
+    assert (row["removed_at"], row["removed_reason"]) == (None, None)
+    assert len(row["revisions"]) == 2
+
+
+def test_stats_lists_removed_articles_and_run_details(db_path: Path) -> None:
+    build_archive(db_path, [seed_article(), da_nang_article()])
+    with Archive(db_path) as archive:
+        archive.mark_removed(da_nang_article().url, "2025-02-01T00:00:00Z", "http_410")
+        run_id = archive.start_run("tinlanhdao", "full", "https://www.cantho.gov.vn/")
+        archive.finish_run(
+            run_id, "finished", "finished",
+            {"new": 0, "unchanged": 1, "failed": 1, "removed": 1, "tinlanhdao/listing_pages": 2,
+             "downloader/request_count": 5, "tinlanhdao/reached_end": 1},
+            exit_status=4, problems=["layout_drift"], layouts={"fallback": 3},
+        )  # fmt: skip
+        numbers = archive.stats()
+    assert numbers["removed_count"] == 1
+    assert numbers["removed_articles"] == [
+        {"id": 2, "title": da_nang_article().title, "url": da_nang_article().url,
+         "removed_at": "2025-02-01T00:00:00Z", "removed_reason": "http_410"}]  # fmt: skip
+    last = numbers["last_runs"][0]
+    assert (last["exit_status"], last["problems"], last["layouts"]) == (
+        4, ["layout_drift"], {"fallback": 3})  # fmt: skip
+    assert (last["listing_pages"], last["requests"], last["articles_failed"]) == (2, 5, 1)
+    assert (last["articles_removed"], last["fallback_used"], last["reached_end"]) == (1, 3, 1)
+
+    result = CliRunner().invoke(main, ["stats", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    for text in ("exit 4", "listing pages 2, requests 5, fallback used 3",  # fmt: skip
+                 "failed 1, removed 1", "problems: layout_drift", "Removed articles: 1",
+                 "#2 removed 2025-02-01T00:00:00Z (http_410)", da_nang_article().title):
+        assert text in result.output
+    as_json = json.loads(CliRunner().invoke(main, ["stats", "--json", "--db", str(db_path)]).output)
+    assert as_json["removed_articles"][0]["id"] == 2
+
+
+# --- migration m003 ---------------------------------------------------------------------------
+
+
+def make_m002_archive(db_path: Path) -> None:
+    """An archive as the previous version left it: tables of m001-m002, an old run."""
+    build_archive(db_path, [seed_article()])
+    with Archive(db_path) as archive:
+        archive.db.execute("UPDATE crawl_runs SET failures = 2")
+    connection = sqlite3.connect(db_path)
+    with connection:
+        connection.execute("DROP INDEX idx_articles_removed_at")
+        for table, columns in M003_COLUMNS.items():
+            for column in columns:
+                connection.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        connection.execute("DELETE FROM migrations WHERE name = 'm003_run_details'")
+    connection.close()
+
+
+def test_m003_is_the_third_migration() -> None:
+    names = [m.__name__ for m in schema.MIGRATIONS]
+    assert names[:3] == ["m001_tables", "m002_search_index", "m003_run_details"]
+
+
+def test_m003_upgrades_an_older_archive_in_place(db_path: Path) -> None:
+    make_m002_archive(db_path)
+    with pytest.raises(ArchiveOutdated, match="m003_run_details"):
+        Archive(db_path, readonly=True)
+    with Archive(db_path) as archive:  # a crawl or `tinlanhdao migrate` upgrades it
+        for table, columns in M003_COLUMNS.items():
+            assert set(columns) <= set(archive.db.table(table).columns_dict)
+        [run] = archive.db.query("select * from crawl_runs")
+        assert (run["failures"], run["articles_failed"], run["reached_end"]) == (2, 2, None)
+        assert not archive.walk_completed()  # unknown for old runs: the next run walks it all
+        assert archive.known_urls([seed_article().url]) == {seed_article().url}
+        assert archive.get_article(1)["removed_reason"] is None
+        assert [hit.id for hit in archive.search("nong thon moi")] == [1]
+        assert schema.pending_migrations(archive.db) == []
+    with Archive(db_path, readonly=True) as reader:
+        assert reader.article_count() == 1
+
+
+# --- SIGKILL part-way through a batch ---------------------------------------------------------
+
+
+
+def numbered_article(n: int) -> Article:
+    """Article number ``n`` of the killed writer's batch: three images and one attachment."""
+    return Article(
+        url=f"https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho/bai-{n}",
+        title=f"Bài số {n}: lãnh đạo thành phố làm việc",
+        body=("Đoạn văn về công tác của thành phố Cần Thơ. " * 40 + "\n\n") * 3,
+        published="2024-05-19",
+        images=[Image(src=f"https://x/{n}/{i}.jpg", caption=f"Ảnh {i}") for i in range(3)],
+        attachments=[Attachment(url=f"https://x/{n}.pdf", title="Văn bản")],
+        fetched_at="2024-06-01T00:00:00Z",
+    )
+
+
+WRITER = """
+import sys
+sys.path.insert(0, sys.argv[2])
+from archive import Archive
+from test_archive_runs import numbered_article
+
+archive = Archive(sys.argv[1])
+run_id = archive.start_run("tinlanhdao", "full")
+for n in range(100_000):
+    archive.store_article(numbered_article(n), run_id)
+    print(n, flush=True)
+"""
+
+
+def test_sigkill_mid_batch_leaves_a_sound_archive_of_complete_articles(
+    db_path: Path, tmp_path: Path
+) -> None:
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER, encoding="utf-8")
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    writer = subprocess.Popen(
+        [sys.executable, str(script), str(db_path), str(ROOT / "tests")],
+        stdout=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    try:
+        assert writer.stdout is not None
+        stored = [writer.stdout.readline() for _ in range(150)]  # 150 committed, more in flight
+        assert stored[-1].strip() == "149"
+        time.sleep(0.05)
+        writer.send_signal(signal.SIGKILL)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+
+    connection = sqlite3.connect(db_path)  # recovers from the WAL like the next run would
+    assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+    count = connection.execute("select count(*) from articles").fetchone()[0]
+    assert count >= 150
+    incomplete = connection.execute(
+        "select a.id from articles a where "
+        "(select count(*) from revisions r where r.article_id = a.id) != 1 or "
+        "(select count(*) from images i where i.article_id = a.id) != 3 or "
+        "(select count(*) from attachments t where t.article_id = a.id) != 1"
+    ).fetchall()
+    assert incomplete == []
+    assert connection.execute("select count(*) from revisions").fetchone()[0] == count
+    urls = {row[0] for row in connection.execute("select url from articles")}
+    assert urls == {numbered_article(n).url for n in range(count)}  # no gap, nothing half-done
+    connection.close()
+
+    with Archive(db_path) as archive:  # the next run stores what is missing, each article once
+        outcomes = [archive.store_article(numbered_article(n)) for n in range(count + 10)]
+        assert outcomes == ["unchanged"] * count + ["new"] * 10
+        assert archive.article_count() == count + 10
+        assert archive.db.execute("select count(*) from revisions").fetchone()[0] == count + 10
+        assert [hit.id for hit in archive.search(f'"bai so {count}"', limit=1)] == [count + 1]
+        [(status,)] = archive.db.execute("select status from crawl_runs").fetchall()
+        assert status == "running"  # the killed run shows that it never finished

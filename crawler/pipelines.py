@@ -1,9 +1,11 @@
 """Item pipelines: validate what the spider yields, then hand it to the archive.
 
 ``ValidatePipeline`` (100) drops an Article without url, title or body, or whose ``published``
-is not ISO 8601. ``StorePipeline`` (300) stores Articles and records PageFailures through
-``archive.Archive``, one transaction per item, and records the crawl run. The pipelines never
-write SQL themselves.
+is not ISO 8601. ``StorePipeline`` (300) stores Articles, records PageFailures and marks
+RemovedArticles through ``archive.Archive``, one transaction per item, and records the crawl
+run: its counts, what the crawler's stats say it fetched (listing pages, requests, bytes,
+layouts, whether it reached the listing's end) and its verdict (``crawler.runhealth.assess``:
+exit status and problems). The pipelines never write SQL themselves.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from archive import Archive, InvalidArticle, default_archive_path
-from crawler.items import Article, PageFailure
+from crawler.items import Article, PageFailure, RemovedArticle
+from crawler.runhealth import assess, layout_counts
 
 logger = logging.getLogger(__name__)
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?")
-# Crawler stats copied into the run's counts.
+# Crawler stats copied into the run's counts (with every ``tinlanhdao/...`` stat).
 RUN_STATS = (
     "downloader/request_count",
     "downloader/response_bytes",
@@ -54,7 +57,7 @@ class ValidatePipeline:
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         """Return ``item``, or raise ``DropItem`` saying what is wrong with it."""
-        if isinstance(item, PageFailure):
+        if isinstance(item, (PageFailure, RemovedArticle)):
             return item
         adapter = ItemAdapter(item)
         missing = [name for name in ("url", "title", "body") if not adapter.get(name)]
@@ -79,7 +82,7 @@ class StorePipeline:
         self.crawler = crawler
         self.archive: Archive | None = None
         self.run_id: int | None = None
-        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0}
+        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0, "removed": 0}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -103,9 +106,13 @@ class StorePipeline:
         logger.info("Archive %s: crawl run %s started", self.archive_path, self.run_id)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
-        """Store an Article or record a PageFailure; return the item unchanged."""
+        """Store an Article, record a PageFailure or mark a RemovedArticle; return the item
+        unchanged."""
         if self.archive is None:
             raise RuntimeError("StorePipeline.process_item called before open_spider")
+        if isinstance(item, RemovedArticle):
+            self._mark_removed(item)
+            return item
         if isinstance(item, PageFailure):
             self.archive.record_failure(
                 item.url,
@@ -123,24 +130,53 @@ class StorePipeline:
         except InvalidArticle as error:
             raise DropItem(str(error)) from error
         self.counts[outcome] += 1
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"tinlanhdao/stored/{outcome}")  # for the run summary
         return item
+
+    def _mark_removed(self, item: RemovedArticle) -> None:
+        """Mark an archived article removed (once); a URL the archive lacks is only logged."""
+        assert self.archive is not None
+        if not self.archive.has_article(item.url):
+            logger.info("Gone but never archived (%s): %s", item.reason, item.url)
+            return
+        if self.archive.mark_removed(item.url, item.fetched_at, item.reason):
+            self.counts["removed"] += 1
+            logger.warning("Archived article marked removed (%s): %s", item.reason, item.url)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         """Nothing to do yet: the run is finished on spider_closed, which comes right after."""
 
     def spider_closed(self, spider: Spider | None = None, reason: str = "finished") -> None:
-        """Finish the run with its counts, the crawler stats and the reason; close the archive."""
+        """Finish the run with its counts, the crawler stats, the verdict and the reason; close
+        the archive."""
         if self.archive is None or self.run_id is None:
             return
-        stats = self.crawler.stats.get_stats() if self.crawler and self.crawler.stats else {}
+        stats: dict[str, Any] = (
+            dict(self.crawler.stats.get_stats()) if self.crawler and self.crawler.stats else {}
+        )
+        stats["finish_reason"] = reason
+        settings = self.crawler.settings if self.crawler else None
+        verdict = assess(stats, settings)
         counts: dict[str, Any] = dict(self.counts)
-        counts.update({key: stats[key] for key in RUN_STATS if key in stats})
+        counts.update(
+            {k: v for k, v in stats.items() if k in RUN_STATS or k.startswith("tinlanhdao/")}
+        )
+        counts["listing_pages"] = int(stats.get("tinlanhdao/listing_pages", 0))
+        counts["reached_end"] = int(bool(stats.get("tinlanhdao/reached_end")))
         counts["finish_reason"] = reason
         self.archive.finish_run(
-            self.run_id, status=run_status(reason), finish_reason=reason, counts=counts
+            self.run_id,
+            status=run_status(reason),
+            finish_reason=reason,
+            counts=counts,
+            exit_status=verdict.exit_status,
+            problems=verdict.problems,
+            layouts=layout_counts(stats),
         )
         logger.info(
-            "Archive %s: run %s %s (%s): %d new, %d changed, %d unchanged, %d failed, %s requests",
+            "Archive %s: run %s %s (%s): %d new, %d changed, %d unchanged, %d failed, "
+            "%d removed, %s requests; exit status %d%s",
             self.archive_path,
             self.run_id,
             run_status(reason),
@@ -149,7 +185,10 @@ class StorePipeline:
             self.counts["changed"],
             self.counts["unchanged"],
             self.counts["failed"],
+            self.counts["removed"],
             stats.get("downloader/request_count", 0),
+            verdict.exit_status,
+            f" ({', '.join(verdict.problems)})" if verdict.problems else "",
         )
         self.archive.close()
         self.archive = None

@@ -21,7 +21,7 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from crawler.items import PageFailure
+from crawler.items import PageFailure, RemovedArticle
 from crawler.pipelines import StorePipeline, ValidatePipeline, is_iso_date, run_status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,6 +76,11 @@ def test_failures_pass_validation() -> None:
     assert ValidatePipeline().process_item(failure) is failure
 
 
+def test_removed_articles_pass_validation() -> None:
+    removed = RemovedArticle("https://x/gone", 404, "http_404")
+    assert ValidatePipeline().process_item(removed) is removed
+
+
 def test_iso_dates() -> None:
     assert is_iso_date("2023-05-19T08:15:00Z")
     assert not is_iso_date("2023-5-19")
@@ -97,7 +102,7 @@ def test_pipeline_stores_articles_and_failures_and_records_the_run(tmp_path: Pat
     db_path = tmp_path / "new" / "folder" / "tinlanhdao.db"
     failure = PageFailure("https://x/404", "http_404", 404, "Not Found", "2024-01-01T00:00:00Z")
     pipeline = crawl(db_path, [seed_article(), da_nang_article(), failure])
-    assert pipeline.counts == {"new": 2, "changed": 0, "unchanged": 0, "failed": 1}
+    assert pipeline.counts == {"new": 2, "changed": 0, "unchanged": 0, "failed": 1, "removed": 0}
     assert pipeline.archive is None  # closed
     db = sqlite_utils.Database(db_path)
     assert db.table("articles").count == 2
@@ -120,7 +125,7 @@ def test_crawling_twice_changes_only_last_seen(tmp_path: Path) -> None:
     again = [seed_article(fetched_at="2025-01-01T00:00:00Z"),
              da_nang_article(fetched_at="2025-01-01T00:00:00Z")]  # fmt: skip
     second = crawl(db_path, again)
-    assert second.counts == {"new": 0, "changed": 0, "unchanged": 2, "failed": 0}
+    assert second.counts == {"new": 0, "changed": 0, "unchanged": 2, "failed": 0, "removed": 0}
     after = list(db.query("select * from articles order by id"))
     assert len(after) == 2 and db.table("revisions").count == 2
     for old, new in zip(before, after, strict=True):
@@ -139,6 +144,68 @@ def test_changed_article_adds_one_revision(tmp_path: Path) -> None:
     assert db.table("revisions").count == 2
     assert [r["status"] for r in db.query("select status from crawl_runs order by id")] == [
         "finished", "interrupted"]  # fmt: skip
+
+
+def test_run_records_listing_requests_layouts_reached_end_and_verdict(tmp_path: Path) -> None:
+    pipeline, spider = make_pipeline(tmp_path / "a.db")
+    stats = pipeline.crawler.stats
+    for key, value in {
+        "tinlanhdao/listing_pages": 3, "tinlanhdao/reached_end": 1, "tinlanhdao/articles": 4,
+        "tinlanhdao/layout/cantho-current": 3, "tinlanhdao/layout/fallback": 1,
+        "downloader/request_count": 9, "downloader/response_bytes": 12345,
+    }.items():  # fmt: skip
+        stats.set_value(key, value)
+    pipeline.open_spider(spider)
+    pipeline.process_item(seed_article(), spider)
+    pipeline.spider_closed(spider, "finished")
+    [run] = sqlite_utils.Database(tmp_path / "a.db").query("select * from crawl_runs")
+    assert (run["listing_pages"], run["requests"], run["response_bytes"]) == (3, 9, 12345)
+    assert (run["reached_end"], run["fallback_used"]) == (1, 1)
+    assert json.loads(run["layouts"]) == {"cantho-current": 3, "fallback": 1}
+    assert (run["exit_status"], json.loads(run["problems"])) == (0, [])
+    assert (run["articles_new"], run["articles_failed"], run["articles_removed"]) == (1, 0, 0)
+    assert json.loads(run["counts"])["tinlanhdao/stored/new"] == 1
+    assert stats.get_value("tinlanhdao/stored/new") == 1  # for the end-of-run summary
+
+
+def test_run_records_problems_and_exit_status(tmp_path: Path) -> None:
+    pipeline, spider = make_pipeline(tmp_path / "a.db")
+    stats = pipeline.crawler.stats
+    stats.set_value("tinlanhdao/listing_pages", 1)
+    stats.set_value("tinlanhdao/articles", 4)
+    stats.set_value("tinlanhdao/layout/fallback", 4)
+    stats.set_value("tinlanhdao/failed/TimeoutError", 3)
+    pipeline.open_spider(spider)
+    pipeline.spider_closed(spider, "shutdown")
+    [run] = sqlite_utils.Database(tmp_path / "a.db").query("select * from crawl_runs")
+    problems = json.loads(run["problems"])
+    assert set(problems) == {"interrupted", "failures_over_threshold", "layout_drift"}
+    assert run["exit_status"] == 7 and run["status"] == "interrupted"
+    assert (run["reached_end"], run["fallback_used"]) == (0, 4)
+
+
+def test_removed_articles_are_marked_once_and_unknown_ones_ignored(tmp_path: Path) -> None:
+    db_path = tmp_path / "a.db"
+    crawl(db_path, [seed_article()])
+    gone = RemovedArticle(seed_article().url, 410, "http_410", "2025-02-01T00:00:00Z")
+    never = RemovedArticle("https://www.cantho.gov.vn/x/never-archived", 404, "http_404")
+    pipeline = crawl(db_path, [gone, never, gone])
+    assert pipeline.counts["removed"] == 1
+    db = sqlite_utils.Database(db_path)
+    assert list(db.query("select url, removed_at, removed_reason from articles")) == [
+        {"url": seed_article().url, "removed_at": "2025-02-01T00:00:00Z",
+         "removed_reason": "http_410"}]  # fmt: skip
+    assert db.table("articles").count == 1 and db.table("failures").count == 0
+    runs = list(db.query("select articles_removed from crawl_runs order by id"))
+    assert [r["articles_removed"] for r in runs] == [0, 1]
+    # A later run does not move the mark; the article coming back clears it.
+    later = RemovedArticle(seed_article().url, 404, "http_404", "2025-03-01T00:00:00Z")
+    assert crawl(db_path, [later]).counts["removed"] == 0
+    assert db.execute("select removed_at from articles").fetchone()[0] == "2025-02-01T00:00:00Z"
+    back = crawl(db_path, [seed_article(fetched_at="2025-04-01T00:00:00Z")])
+    assert back.counts["unchanged"] == 1
+    assert list(db.query("select removed_at, removed_reason from articles")) == [
+        {"removed_at": None, "removed_reason": None}]  # fmt: skip
 
 
 def test_run_status() -> None:

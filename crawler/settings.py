@@ -25,7 +25,10 @@ INCREMENTAL_STOP_PAGES = 1
 FAILURE_THRESHOLD = 0.2  # exit non-zero when more than this share of article pages failed
 LAYOUT_DRIFT_MIN_ARTICLES = 3  # ...or when at least this many articles all needed the fallback
 COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` with the run lock and the exit status
-EXTENSIONS = {"crawler.runhealth.RunSummary": 500}
+EXTENSIONS = {
+    "crawler.runhealth.RunSummary": 500,
+    "crawler.quietlog.QuietNetworkErrors": 0,  # network failures in one line, no traceback
+}
 
 # --- Where the archive lives -------------------------------------------------------------------
 ARCHIVE_PATH = os.environ.get("TINLANHDAO_ARCHIVE", "data/tinlanhdao.db")

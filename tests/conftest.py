@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,25 @@ EXPECTED_DIR = ROOT / "tests" / "fixtures" / "expected"
 OTHER_PORTALS_DIR = ROOT / "tests" / "fixtures" / "other_portals"
 SITE_DIR = ROOT / "sample_portal" / "site"
 FIXTURE_BASE = "http://sample.portal"  # the base URL the truth files use
+SCRAPY = str(Path(sys.executable).parent / "scrapy")
+# Politeness off for the local sample portal only.
+LOCAL_SETTINGS = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+                  "-s", "RETRY_BACKOFF_BASE=0")
+
+
+def crawl_command(portal, *extra: str, local: bool = True) -> list[str]:
+    """The operator's command, pointed at ``portal``'s section."""
+    return [SCRAPY, "crawl", "tinlanhdao", "-a",
+            f"start_url={portal.base_url}/hoat-dong-lanh-dao-thanh-pho",
+            *(LOCAL_SETTINGS if local else ()), *extra]
+
+
+def run_crawl(portal, archive: Path, *extra: str, timeout: int = 300,
+              local: bool = True) -> subprocess.CompletedProcess:
+    """Run `scrapy crawl tinlanhdao` against ``portal`` into ``archive``; return the process."""
+    env = dict(os.environ, TINLANHDAO_ARCHIVE=str(archive))
+    return subprocess.run(crawl_command(portal, *extra, local=local), cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def load_truths() -> list[tuple[str, dict, Path]]:

@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT, SITE_DIR
+from conftest import SITE_DIR, run_crawl
 
 from sample_portal.server import SamplePortal
-
-SCRAPY = str(Path(sys.executable).parent / "scrapy")
-LOCAL = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_BACKOFF_BASE=0"]
 
 
 def crawl(portal: SamplePortal, tmp_path: Path, *extra: str) -> tuple[list[dict], str]:
     """Run `scrapy crawl tinlanhdao` against ``portal``; return the items and the log."""
     feed = tmp_path / "items.jsonl"
-    env = dict(os.environ, TINLANHDAO_ARCHIVE=str(tmp_path / "archive.db"))
-    result = subprocess.run(
-        [SCRAPY, "crawl", "tinlanhdao", "-a",
-         f"start_url={portal.base_url}/hoat-dong-lanh-dao-thanh-pho", "-O", str(feed), *LOCAL,
-         *extra],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
+    result = run_crawl(portal, tmp_path / "archive.db", "-O", str(feed), *extra)
     assert result.returncode == 0, result.stderr[-3000:]
     items = [json.loads(line) for line in feed.read_text("utf-8").splitlines() if line]
     return items, result.stderr

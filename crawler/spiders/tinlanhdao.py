@@ -2,24 +2,38 @@
 
 Navigation only. Which links are articles and which are pages comes from
 ``crawler.extraction.listing``; the articles come from ``crawler.extraction.extract_page``;
-storing is the pipelines' job. The spider decides what stays inside the section.
+storing is the pipelines' job. The spider decides what stays inside the section, which
+articles to fetch and when to stop, asking the archive (read-only) what it already holds.
+
+Run modes (``-a mode=...``):
+- ``incremental`` (default): fetch only articles the archive lacks, and stop paginating after
+  INCREMENTAL_STOP_PAGES listing pages in a row whose articles are all archived. Until one run
+  has walked the listing to its end, incremental runs walk it all (so an interrupted backfill
+  is completed by the next run). ``-a recheck_days=N`` also re-fetches the archived articles
+  published in the last N days.
+- ``full``: walk every listing page and fetch every article, the archived ones off the listing
+  included, so edits become revisions and removed articles get marked.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
+from archive import Archive, ArchiveError
 from crawler.extraction import NotAnArticle, extract_page
 from crawler.extraction.listing import read_listing
-from crawler.items import PageFailure
+from crawler.items import PageFailure, RemovedArticle
+
+GONE_STATUSES = (404, 410)
 
 
 def _utc_now() -> str:
@@ -58,6 +72,14 @@ class SectionScope:
             return False
         return set(parse_qs(parsed.query)) <= {"page", "p", "trang"}
 
+    def page_number(self, url: str) -> int:
+        """The listing page number of ``url`` (1 when it has none)."""
+        query = parse_qs(urlparse(url).query)
+        for name in ("page", "p", "trang"):
+            if query.get(name, [""])[0].isdigit():
+                return int(query[name][0])
+        return 1
+
     def is_article(self, url: str) -> bool:
         """An article page of the section (not a listing page, not a file)."""
         parsed = urlparse(url)
@@ -74,9 +96,20 @@ class TinLanhDaoSpider(scrapy.Spider):
 
     name = "tinlanhdao"
 
-    def __init__(self, start_url: str | None = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        start_url: str | None = None,
+        mode: str = "incremental",
+        recheck_days: str | int | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if mode not in ("incremental", "full"):
+            raise ValueError(f"mode must be incremental or full, not {mode!r}")
         self.start_url_arg = start_url
+        self.mode = mode
+        self.recheck_days = int(recheck_days) if recheck_days not in (None, "") else None
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):  # type: ignore[override]
@@ -86,10 +119,41 @@ class TinLanhDaoSpider(scrapy.Spider):
         spider.scope = SectionScope(spider.start_url, settings.getlist("SECTION_EXTRA_PATHS"))
         spider.allowed_domains = [spider.scope.domain]
         spider.seen_articles: set[str] = set()
+        spider.stop_pages = max(1, settings.getint("INCREMENTAL_STOP_PAGES", 1))
+        spider.known_pages_in_a_row = 0
+        spider.archive = _open_archive(settings.get("ARCHIVE_PATH"))
+        spider.walk_completed = bool(spider.archive and spider.archive.walk_completed())
         return spider
 
+    def closed(self, reason: str) -> None:
+        if self.archive is not None:
+            self.archive.close()
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.logger.info("Run mode %s; archive %s", self.mode,
+                         "walked to its end before" if self.walk_completed else "not yet complete")
         yield scrapy.Request(self.start_url, callback=self.parse_listing, errback=self.failed)
+        for url in self._archived_urls_to_recheck():
+            yield self._article_request(url, priority=-1)
+
+    def _archived_urls_to_recheck(self) -> list[str]:
+        """Archived articles to fetch again: all of them in full mode, recent ones on request."""
+        if self.archive is None:
+            return []
+        if self.mode == "full":
+            return self.archive.archived_urls()
+        if self.recheck_days is not None:
+            since = (date.today() - timedelta(days=self.recheck_days)).isoformat()
+            return self.archive.urls_published_since(since)
+        return []
+
+    def _article_request(self, url: str, priority: int = 0) -> scrapy.Request | None:
+        key = canonicalize_url(url)
+        if key in self.seen_articles:
+            return None
+        self.seen_articles.add(key)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.failed,
+                              priority=priority, meta={"article": True})
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Follow the articles and the other pages of one listing page.
@@ -102,20 +166,44 @@ class TinLanhDaoSpider(scrapy.Spider):
         articles = [url for url, _ in listing.article_links if self.scope.is_article(url)]
         if not articles:  # no known listing markup: any link into the section will do
             articles = [url for url in listing.all_links if self.scope.is_article(url)]
+        articles = list(dict.fromkeys(articles))
         if not articles:
             self.logger.warning("Listing page without article links: %s", response.url)
             self.crawler.stats.inc_value("tinlanhdao/listing_without_articles")
             yield PageFailure(response.url, "listing_without_articles", response.status,
                               fetched_at=_utc_now())
+        known = self._known(articles) if self.mode == "incremental" else set()
         for url in articles:
-            key = canonicalize_url(url)
-            if key in self.seen_articles:
-                continue
-            self.seen_articles.add(key)
-            yield response.follow(url, callback=self.parse_article, errback=self.failed)
-        for url in listing.page_links + listing.all_links:
-            if self.scope.is_listing(url):
-                yield response.follow(url, callback=self.parse_listing, errback=self.failed)
+            if url not in known:
+                request = self._article_request(url)
+                if request is not None:
+                    yield request
+        all_known = bool(articles) and known.issuperset(articles)
+        self.known_pages_in_a_row = self.known_pages_in_a_row + 1 if all_known else 0
+        yield from self._next_listing_pages(response.url, listing.page_links + listing.all_links)
+
+    def _known(self, urls: list[str]) -> set[str]:
+        return self.archive.known_urls(urls) if self.archive is not None else set()
+
+    def _next_listing_pages(self, url: str, links: list[str]) -> Iterator[scrapy.Request]:
+        """Full mode follows every page; incremental mode walks one page at a time and stops
+        after INCREMENTAL_STOP_PAGES fully archived pages (once a walk has reached the end)."""
+        current = self.scope.page_number(url)
+        listing_links = [link for link in links if self.scope.is_listing(link)]
+        pages = {self.scope.page_number(link): link for link in listing_links}
+        if not any(number > current for number in pages):
+            self.crawler.stats.set_value("tinlanhdao/reached_end", 1)
+        if self.mode == "full":
+            targets = list(pages.values())
+        elif self.walk_completed and self.known_pages_in_a_row >= self.stop_pages:
+            self.logger.info("Page %d and the %d before it are archived already: stopping",
+                             current, self.stop_pages - 1)
+            self.crawler.stats.set_value("tinlanhdao/stopped_at_known_page", current)
+            targets = []
+        else:
+            targets = [pages[current + 1]] if current + 1 in pages else []
+        for target in targets:
+            yield scrapy.Request(target, callback=self.parse_listing, errback=self.failed)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         """Extract one article page.
@@ -123,6 +211,11 @@ class TinLanhDaoSpider(scrapy.Spider):
         @url https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho
         @returns items 0 1
         """
+        redirected_from = response.meta.get("redirect_urls")
+        if redirected_from and not self.scope.is_article(response.url):
+            yield from self._gone(redirected_from[0], response.status,
+                                  f"redirected_out:{response.url}")
+            return
         try:
             article = extract_page(
                 response.body, response.url, content_type=_content_type(response)
@@ -142,11 +235,41 @@ class TinLanhDaoSpider(scrapy.Spider):
         request = failure.request
         response = getattr(failure.value, "response", None)
         status = response.status if response is not None else None
+        redirected_from = request.meta.get("redirect_urls")
+        if redirected_from and failure.check(IgnoreRequest) and not self.scope.is_article(
+            request.url
+        ):  # a redirect off the portal, dropped by the offsite filter
+            yield from self._gone(redirected_from[0], None, f"redirected_out:{request.url}")
+            return
+        if status in GONE_STATUSES and request.meta.get("article"):
+            yield from self._gone(request.url, status, f"http_{status}")
+            return
         reason = f"http_{status}" if status else type(failure.value).__name__
         self.logger.warning("Failed %s: %s", request.url, reason)
-        self.crawler.stats.inc_value(f"tinlanhdao/failed/{reason}")
+        kind = "failed" if request.meta.get("article") else "listing_failed"
+        self.crawler.stats.inc_value(f"tinlanhdao/{kind}/{reason}")
         yield PageFailure(request.url, reason, status, detail=str(failure.value)[:500],
                           fetched_at=_utc_now())
+
+    def _gone(self, url: str, status: int | None, reason: str) -> Iterator[Any]:
+        """An article that is gone: a RemovedArticle if archived, else a plain failure."""
+        if url in self._known([url]):
+            self.logger.warning("Archived article removed (%s): %s", reason, url)
+            self.crawler.stats.inc_value("tinlanhdao/removed")
+            yield RemovedArticle(url, status, reason, fetched_at=_utc_now())
+        else:
+            self.crawler.stats.inc_value(f"tinlanhdao/failed/{reason.split(':')[0]}")
+            yield PageFailure(url, reason, status, fetched_at=_utc_now())
+
+
+def _open_archive(path: str | None) -> Archive | None:
+    """The archive, read-only, or None when there is none yet (the first run)."""
+    if not path:
+        return None
+    try:
+        return Archive(path, readonly=True)
+    except ArchiveError:
+        return None
 
 
 def _content_type(response: Response) -> str | None:

@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from archive.captures import m004_captures  # defined beside the captures it creates
+
 SEARCH_TABLE = "articles_fts"
 SEARCH_COLUMNS = ("title", "lead", "body")
 SEARCH_TOKENIZER = "unicode61 remove_diacritics 2"
@@ -104,6 +106,19 @@ TABLES: dict[str, TableSpec] = {
                 "Why the article was marked removed ('http_404', 'http_410', or "
                 "'redirected_out:' and the URL it went to); null while it is online.",
             ),
+            (
+                "capture_id",
+                int,
+                "The capture (captures.id) the current text was extracted from: the latest "
+                "fetch, or the capture `tinlanhdao reprocess` read; null for articles stored "
+                "before captures were kept.",
+            ),
+            (
+                "extractor_version",
+                str,
+                "The extractor that produced the current text: package version + digest of "
+                "the extraction rules ('0.1.0+3f2a9c1b7d4e').",
+            ),
         ),
         _table(
             "revisions",
@@ -120,6 +135,8 @@ TABLES: dict[str, TableSpec] = {
             ("body", str, "Article text in this version."),
             ("body_html", str, "Sanitized body HTML in this version (shown as text)."),
             ("fetched_at", str, "UTC time this version was fetched."),
+            ("capture_id", int, "The capture (captures.id) this version was extracted from."),
+            ("extractor_version", str, "The extractor that produced this version."),
         ),
         _table(
             "images",
@@ -223,6 +240,46 @@ TABLES: dict[str, TableSpec] = {
             ("detail", str, "Human-readable detail."),
             ("run_id", int, "The crawl run (crawl_runs.id)."),
             ("failed_at", str, "UTC time of the failure."),
+        ),
+        _table(
+            "captures",
+            "Every HTTP response the crawl received (robots.txt, listing and article pages, "
+            "redirects, errors), as stored in the WARC files beside the archive: a CDX index "
+            "inside SQLite. See docs/captures.md.",
+            ("id", int, "Capture id."),
+            ("url", str, "The URL fetched (WARC-Target-URI)."),
+            ("fetched_at", str, "UTC time of the fetch (the record's WARC-Date)."),
+            ("http_status", int, "HTTP status of the response."),
+            ("mime", str, "Media type of the response (Content-Type without parameters)."),
+            (
+                "payload_digest",
+                str,
+                "WARC-Payload-Digest of the body as received ('sha1:' + base32); equal for "
+                "byte-identical bodies.",
+            ),
+            ("payload_length", int, "Bytes of the body as received."),
+            (
+                "record_type",
+                str,
+                "'response' (the WARC record holds the body) or 'revisit' (the body was "
+                "byte-identical to the URL's previous capture and is not stored again).",
+            ),
+            (
+                "refers_to_id",
+                int,
+                "For a revisit, the capture whose response record holds the body; else null.",
+            ),
+            (
+                "warc_file",
+                str,
+                "The WARC file of the record, relative to the archive's folder "
+                "('warc/tinlanhdao-20250610083000-00000.warc.gz').",
+            ),
+            ("offset", int, "Byte offset of the record (one gzip member) in warc_file."),
+            ("length", int, "Bytes of the record in warc_file (compressed)."),
+            ("record_id", str, "WARC-Record-ID of the response or revisit record."),
+            ("run_id", int, "The crawl run (crawl_runs.id)."),
+            ("article_id", int, "The article extracted from this capture (articles.id), if any."),
         ),
         _table(
             "migrations",
@@ -342,6 +399,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_tables,
     m002_search_index,
     m003_run_details,
+    m004_captures,
 ]
 
 

@@ -154,7 +154,9 @@ def search(
 @click.option("--json", "as_json", is_flag=True, help="Print the article as JSON.")
 @db_option
 def show(key: str, as_json: bool, db_path: Path) -> None:
-    """Print one article, by archive id or URL, with its images, attachments and revisions.
+    """Print one article, by archive id or URL, with its images, attachments and revisions,
+    and its provenance: the capture (WARC file and offset) its text was extracted from and the
+    extractor version.
 
     \b
     Example:
@@ -163,6 +165,7 @@ def show(key: str, as_json: bool, db_path: Path) -> None:
     """
     with reading(db_path) as archive:
         article = archive.get_article(key)
+        article["capture"] = _capture_of(archive, article.get("capture_id"))
     if as_json:
         click.echo(dumps(article))
         return
@@ -182,6 +185,7 @@ def show(key: str, as_json: bool, db_path: Path) -> None:
     if article["removed_at"]:
         facts["removed"] = article["removed_at"]
     click.echo(" · ".join(f"{k}: {v}" for k, v in facts.items()))
+    click.echo(_provenance_line(article))
     if article["lead"]:
         click.echo("\n" + article["lead"])
     click.echo("\n" + article["body"] + "\n")
@@ -428,6 +432,124 @@ def _open_existing(db_path: Path) -> Archive:
         return Archive(db_path)
     except (ArchiveError, sqlite3.DatabaseError) as error:
         raise click.ClickException(f"{db_path}: {error}") from None
+
+
+# --- Raw captures: provenance, reprocessing, WACZ export (docs/captures.md) ---------------------
+
+
+def _capture_of(archive: Archive, capture_id: int | None) -> dict[str, Any] | None:
+    """The capture row an article names, or None (archived before captures were kept)."""
+    from archive.captures import CaptureError, Captures
+
+    if capture_id is None:
+        return None
+    try:
+        return Captures.of(archive).get(capture_id)
+    except CaptureError:
+        return None
+
+
+def _provenance_line(article: dict[str, Any]) -> str:
+    """'capture #12 fetched ... (warc/...warc.gz @ 8922, response) · extractor 0.1.0+...'."""
+    capture = article.get("capture")
+    extractor = article.get("extractor_version") or "-"
+    if not capture:
+        return f"capture: - (archived before captures were kept) · extractor: {extractor}"
+    return (
+        f"capture: #{capture['id']} fetched {capture['fetched_at']} "
+        f"({capture['warc_file']} @ {capture['offset']}, {capture['record_type']}) · "
+        f"extractor: {extractor}"
+    )
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@date_options
+@click.option("--url", default="", help="Only the article at this URL.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@db_option
+def reprocess(since: str, until: str, url: str, as_json: bool, db_path: Path) -> None:
+    """Extract the stored captures again with the current rules, offline, and update the
+    articles whose text changes.
+
+    Each selected article's latest capture is read back from the WARC files (no network) and
+    extracted by today's rules. Changed output updates the article and adds one revision;
+    unchanged output changes nothing. last_seen and removal marks are kept: reprocessing is not
+    a fetch. A capture that no longer parses is listed and its article left untouched; the exit
+    status is then 1. --since/--until select by publication date.
+
+    \b
+    Example:
+      tinlanhdao reprocess
+      tinlanhdao reprocess --since 2024 --until 2024-06
+      tinlanhdao reprocess --url https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho/...
+    """
+    from archive.captures import CaptureError
+    from archive.reprocess import reprocess as run_reprocess
+    from archive.reprocess import select
+
+    with _open_existing(db_path) as archive:
+        if url and not archive.has_article(url):
+            raise click.ClickException(f"No article with URL {url!r} in the archive.")
+        try:
+            rows = select(archive, since=since, until=until, url=url)
+            with click.progressbar(
+                length=len(rows), label="Reprocessing", file=sys.stderr, show_pos=True
+            ) as bar:
+                report = run_reprocess(
+                    archive, since=since, until=until, url=url, progress=bar.update, rows=rows
+                )
+        except CaptureError as error:
+            raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(dumps(report.to_dict()))
+    else:
+        click.echo(
+            f"Reprocessed {report.selected} articles with extractor {report.extractor_version}: "
+            f"{report.changed} changed, {report.unchanged} unchanged, "
+            f"{len(report.problems)} failed."
+        )
+        if report.without_capture:
+            click.echo(
+                f"{report.without_capture} selected articles have no capture (archived before "
+                "captures were kept); a crawl with -a mode=full captures them."
+            )
+    for problem in report.problems:
+        click.echo(
+            f"#{problem.article_id} {problem.url}: capture #{problem.capture_id} "
+            f"{problem.reason}; article left as it was",
+            err=True,
+        )
+    if report.problems:
+        sys.exit(1)
+
+
+@main.command("export-wacz", context_settings=CONTEXT_SETTINGS)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", default="", help="Title of the collection in the package.")
+@db_option
+def export_wacz(path: Path, title: str, db_path: Path) -> None:
+    """Write a WACZ package of every capture (WARC files, CDXJ index, pages by title), for
+    ReplayWeb.page and pywb.
+
+    \b
+    Example:
+      tinlanhdao export-wacz tinlanhdao.wacz
+      then open https://replayweb.page and load tinlanhdao.wacz
+    """
+    from archive.captures import CaptureError
+    from archive.wacz import export_wacz as write_wacz
+
+    with reading(db_path, need_articles=False) as archive:
+        try:
+            report = write_wacz(archive, path, **({"title": title} if title else {}))
+        except CaptureError as error:
+            raise click.ClickException(str(error)) from None
+        except OSError as error:
+            raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
+    click.echo(
+        f"Wrote {report.path}: {report.captures} captures in {report.warc_files} WARC files, "
+        f"{report.pages} pages, {report.bytes} bytes."
+    )
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ TELNETCONSOLE_ENABLED = False
 
 # --- Failures --------------------------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30  # Scrapy's default is 180 s
+REDIRECT_MAX_TIMES = 5  # a redirect loop fails fast (Scrapy's default is 20)
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # no article page is near this
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 RETRY_ENABLED = True

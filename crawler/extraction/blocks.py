@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import lxml.etree
 import lxml.html
 
 from crawler.extraction.document import absolute_url
@@ -110,54 +111,71 @@ class BlockReader:
         self._whole = True  # no block or image has interrupted the current source element
 
     def read(self, container: lxml.html.HtmlElement) -> list[Block]:
-        """Return the blocks of ``container`` in page order."""
+        """Return the blocks of ``container`` in page order.
+
+        The walk is iterative (lxml's iterwalk), so a page nested thousands of levels deep
+        reads like any other.
+        """
         self._source = container
-        self._walk(container)
+        stack: list[tuple[lxml.html.HtmlElement | None, bool]] = []
+        walker = lxml.etree.iterwalk(container, events=("start", "end"))
+        for event, element in walker:
+            if element is container:
+                if event == "start" and element.text:
+                    self._pieces.append(_flat(element.text))
+                continue
+            tag = element.tag if isinstance(element.tag, str) else ""
+            if event == "start":
+                if self._enter(element, tag, stack):
+                    walker.skip_subtree()
+            else:
+                if tag in BLOCK_TAGS and tag != "figure":
+                    self._flush()
+                    self._source, _ = stack.pop()
+                    self._whole = False
+                if element.tail:
+                    self._pieces.append(_flat(element.tail))
         self._flush()
         return self.blocks
 
-    # --- walking ---
-    def _walk(self, element: lxml.html.HtmlElement) -> None:
-        if element.text:
-            self._pieces.append(_flat(element.text))
-        for child in element:
-            self._visit(child)
-            if child.tail:
-                self._pieces.append(_flat(child.tail))
-
-    def _visit(self, child: lxml.html.HtmlElement) -> None:
-        tag = child.tag if isinstance(child.tag, str) else ""
-        if not tag:
-            return
-        if tag == "br":
-            self._pieces.append("\n")
-        elif tag == "img":
-            self._add_image(child, caption="")
-        elif tag == "figure":
+    def _enter(self, element: lxml.html.HtmlElement, tag: str, stack: list) -> bool:
+        """Handle the start of ``element``; True when its subtree has been read already."""
+        if not tag or tag == "br":
+            if tag:
+                self._pieces.append("\n")
+            return True
+        if tag == "img":
+            self._add_image(element, caption="")
+            return True
+        if tag == "figure":
             self._whole = False
             self._flush()
-            self._read_figure(child)
-        elif tag in BLOCK_TAGS:
+            self._read_figure(element)
+            return True
+        if tag in BLOCK_TAGS:
             self._whole = False
             self._flush()
-            previous = self._source
-            self._source, self._whole = child, True
-            self._walk(child)
-            self._flush()
-            self._source, self._whole = previous, False
-        elif tag == "a" and not child.xpath(".//img"):
-            text = _flat(child.text_content())
-            href = absolute_url(self.base_url, child.get("href"))
+            stack.append((self._source, self._whole))
+            self._source, self._whole = element, True
+            if element.text:
+                self._pieces.append(_flat(element.text))
+            return False
+        if tag == "a" and not element.xpath(".//img"):
+            text = _flat(element.text_content())
+            href = absolute_url(self.base_url, element.get("href"))
             self._pieces.append(text)
             self._link_chars += len(text.strip())
             if href:
                 self._links.append((href, text))
-        elif child.xpath(".//img|.//br") or any(
-            isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in child.iterdescendants()
+            return True
+        if element.xpath(".//img|.//br") or any(
+            isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in element.iterdescendants()
         ):
-            self._walk(child)
-        else:
-            self._pieces.append(_flat(child.text_content()))
+            if element.text:  # an inline element holding blocks or images: walk into it
+                self._pieces.append(_flat(element.text))
+            return False
+        self._pieces.append(_flat(element.text_content()))
+        return True
 
     def _read_figure(self, figure: lxml.html.HtmlElement) -> None:
         caption_el = figure.find(".//figcaption")

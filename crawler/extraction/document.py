@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import lxml.etree
@@ -19,26 +20,51 @@ _MAX_CHARS = 5_000_000  # larger pages are cut; no real article is this big
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
-    """Decode page bytes using the HTTP header charset, a BOM, the meta tag, then a guess."""
+    """Decode page bytes using the HTTP header charset, a BOM, the meta tag, then a guess.
+
+    A header charset that the bytes do not fit (a windows-1258 page served as UTF-8) gives way
+    to the page's own declaration, so the text is not garbled with replacement characters.
+    """
     if isinstance(body, str):
         return body
     _, text = html_to_unicode(content_type, body)
+    if content_type and "\ufffd" in text:
+        _, from_page = html_to_unicode(None, body)
+        if from_page.count("\ufffd") < text.count("\ufffd"):
+            return from_page
     return text
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
     """Parse HTML text into an lxml tree; raises NotAnArticle("not_html") when nothing parses."""
-    text = text[:_MAX_CHARS].replace("\x00", "")
+    text = _flatten_runaway_nesting(text[:_MAX_CHARS].replace("\x00", ""))
     if not text.strip():
         raise NotAnArticle("empty_page")
     try:
-        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=False)
+        # huge_tree: libxml2 otherwise stops at 256 levels of nesting and loses the rest.
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
         root = lxml.html.document_fromstring(text, parser=parser)
     except (lxml.etree.ParserError, ValueError) as error:
         raise NotAnArticle("not_html") from error
     if root is None or root.find(".//body") is None and len(root) == 0:
         raise NotAnArticle("not_html")
     return root
+
+
+# libxml2 stops building the tree at about 2,000 levels, even with huge_tree, and drops what
+# lies deeper. Pages nested that deep are broken anyway: long runs of wrapper tags are folded
+# into one before parsing (the innermost opening tag keeps its attributes).
+_WRAPPERS = r"(?:div|span|font|section|center|blockquote)"
+_OPENING_RUN = re.compile(rf"(?:<{_WRAPPERS}\b[^<>]*>\s*){{200,}}", re.IGNORECASE)
+_CLOSING_RUN = re.compile(rf"(?:</{_WRAPPERS}\s*>\s*){{200,}}", re.IGNORECASE)
+_LAST_TAG = re.compile(r"<[^<>]*>\s*$")
+
+
+def _flatten_runaway_nesting(text: str) -> str:
+    if text.count("<") < 1000:
+        return text
+    text = _OPENING_RUN.sub(lambda m: _LAST_TAG.search(m.group(0)).group(0), text)
+    return _CLOSING_RUN.sub("</div>", text)
 
 
 def strip_never_content(root: lxml.html.HtmlElement) -> None:

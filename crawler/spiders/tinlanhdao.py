@@ -118,7 +118,8 @@ class TinLanhDaoSpider(scrapy.Spider):
         spider.start_url = spider.start_url_arg or settings.get("SECTION_URL")
         spider.scope = SectionScope(spider.start_url, settings.getlist("SECTION_EXTRA_PATHS"))
         spider.allowed_domains = [spider.scope.domain]
-        spider.seen_articles: set[str] = set()
+        spider.seen_articles: set[str] = set()  # requested in this run (canonical URLs)
+        spider.listed_articles: set[str] = set()  # found on listing pages in this run
         spider.stop_pages = max(1, settings.getint("INCREMENTAL_STOP_PAGES", 1))
         spider.known_pages_in_a_row = 0
         spider.archive = _open_archive(settings.get("ARCHIVE_PATH"))
@@ -152,8 +153,10 @@ class TinLanhDaoSpider(scrapy.Spider):
         if key in self.seen_articles:
             return None
         self.seen_articles.add(key)
+        # seen_articles already keeps articles unique; dont_filter lets a redirect that comes
+        # back to the same URL run into REDIRECT_MAX_TIMES and be recorded, not dropped.
         return scrapy.Request(url, callback=self.parse_article, errback=self.failed,
-                              priority=priority, meta={"article": True})
+                              priority=priority, meta={"article": True}, dont_filter=True)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Follow the articles and the other pages of one listing page.
@@ -167,6 +170,8 @@ class TinLanhDaoSpider(scrapy.Spider):
         if not articles:  # no known listing markup: any link into the section will do
             articles = [url for url in listing.all_links if self.scope.is_article(url)]
         articles = list(dict.fromkeys(articles))
+        adds_nothing_new = bool(articles) and self.listed_articles.issuperset(articles)
+        self.listed_articles.update(articles)
         if not articles:
             self.logger.warning("Listing page without article links: %s", response.url)
             self.crawler.stats.inc_value("tinlanhdao/listing_without_articles")
@@ -180,6 +185,11 @@ class TinLanhDaoSpider(scrapy.Spider):
                     yield request
         all_known = bool(articles) and known.issuperset(articles)
         self.known_pages_in_a_row = self.known_pages_in_a_row + 1 if all_known else 0
+        if adds_nothing_new:  # pagination that wrapped around to pages seen in this run
+            self.logger.warning("Listing page %s repeats articles seen in this run: the walk "
+                                "ends here", response.url)
+            self.crawler.stats.set_value("tinlanhdao/reached_end", 1)
+            return
         yield from self._next_listing_pages(response.url, listing.page_links + listing.all_links)
 
     def _known(self, urls: list[str]) -> set[str]:
@@ -244,12 +254,21 @@ class TinLanhDaoSpider(scrapy.Spider):
         if status in GONE_STATUSES and request.meta.get("article"):
             yield from self._gone(request.url, status, f"http_{status}")
             return
-        reason = f"http_{status}" if status else type(failure.value).__name__
-        self.logger.warning("Failed %s: %s", request.url, reason)
+        if status:
+            reason = f"http_{status}"
+        elif redirected_from and failure.check(IgnoreRequest):
+            reason = "too_many_redirects"
+        else:
+            reason = type(failure.value).__name__
+        # Record the URL that was asked for; where the redirects led goes into the detail.
+        url = redirected_from[0] if redirected_from else request.url
+        detail = str(failure.value)[:500]
+        if redirected_from:
+            detail = f"{detail} (redirected to {request.url})"
+        self.logger.warning("Failed %s: %s", url, reason)
         kind = "failed" if request.meta.get("article") else "listing_failed"
         self.crawler.stats.inc_value(f"tinlanhdao/{kind}/{reason}")
-        yield PageFailure(request.url, reason, status, detail=str(failure.value)[:500],
-                          fetched_at=_utc_now())
+        yield PageFailure(url, reason, status, detail=detail, fetched_at=_utc_now())
 
     def _gone(self, url: str, status: int | None, reason: str) -> Iterator[Any]:
         """An article that is gone: a RemovedArticle if archived, else a plain failure."""

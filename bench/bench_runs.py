@@ -1,0 +1,220 @@
+"""Benchmark scheduled runs: what a daily run costs on a section of thousands of articles.
+
+Run by hand (not part of the tests); it takes a few minutes::
+
+    .venv/bin/python bench/bench_runs.py                     # 10,000 articles, and 1,000
+    .venv/bin/python bench/bench_runs.py --articles 2000 --small 500
+
+It serves a synthetic section (``bench/synthetic_portal.py``: listing pages of 20 links,
+articles in the current site's layout) on 127.0.0.1 and runs the operator's command,
+``scrapy crawl tinlanhdao -a start_url=...``, in a subprocess with politeness off (no delay,
+no AutoThrottle, 8 concurrent requests; for this local benchmark only). It reports:
+
+- the full crawl (the first run, into an empty archive): requests, wall time, peak RSS;
+- an unchanged re-run (target: at most 2 requests, robots.txt included, whatever the size);
+- a run after 5 new articles on top (the new articles and the listing pages it needs);
+- peak RSS of a full crawl of the small section against the big one (target: < 300 MB, flat);
+- throughput against a bare Scrapy spider (``BareSpider`` below: the same listing and article
+  pages downloaded with the same settings, no extraction, no storage), as a ratio of pages per
+  second (target: >= 70%);
+- the archive lookups the spider makes (``known_urls`` of 20 URLs, ``walk_completed``) on the
+  big archive.
+
+Peak RSS is the scrapy process's own ``ru_maxrss``, read by a small wrapper process that runs
+it (``resource.getrusage(RUSAGE_CHILDREN)``), so each run is measured on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import scrapy
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from archive import Archive  # noqa: E402
+from bench.synthetic_portal import SyntheticPortal  # noqa: E402
+
+SCRAPY = str(Path(sys.executable).parent / "scrapy")
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", "CONCURRENT_REQUESTS=8", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+        "-s", "LOG_LEVEL=WARNING"]  # fmt: skip
+# Runs the command in argv[2:] and writes its peak RSS (KiB) to the file argv[1].
+PEAK_RSS_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[2:])\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(str(peak))\n"
+    "sys.exit(code)\n"
+)
+
+
+class BareSpider(scrapy.Spider):
+    """The baseline: downloads the same listing and article pages, extracts and stores nothing.
+
+    Run as ``scrapy runspider bench/bench_runs.py -a start_url=...`` outside the project.
+    """
+
+    name = "bare"
+    custom_settings = {"ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False}
+
+    def __init__(self, start_url: str = "", *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.start_urls = [start_url]
+
+    def parse(self, response: scrapy.http.Response):
+        for href in response.css(".ArticleList .ArticleItem h2.ArticleHeader a::attr(href)"):
+            yield response.follow(href.get(), callback=self.article)
+        for href in response.css("ul.Pagination a::attr(href)"):
+            yield response.follow(href.get(), callback=self.parse)
+
+    def article(self, response: scrapy.http.Response) -> None:
+        """Downloaded; nothing else."""
+
+
+@dataclass
+class Run:
+    label: str
+    seconds: float
+    requests: int  # HTTP requests the portal served (robots.txt included)
+    peak_rss_mb: float
+    exit_status: int
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        return (f"  {self.label:<38} {self.requests:>7} requests  {self.seconds:>7.1f} s  "
+                f"{self.pages_per_second:>6.0f} pages/s  peak RSS {self.peak_rss_mb:>5.0f} MB  "
+                f"exit {self.exit_status}")  # fmt: skip
+
+
+def timed(label: str, portal: SyntheticPortal, command: list[str], cwd: Path,
+          env: dict[str, str]) -> Run:  # fmt: skip
+    """Run ``command`` under the RSS wrapper; count the requests the portal served meanwhile."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        before = portal.request_count
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", PEAK_RSS_WRAPPER, rss.name, *command],
+                              cwd=cwd, env=env, capture_output=True, text=True)  # fmt: skip
+        seconds = time.perf_counter() - started
+        peak_kib = int(Path(rss.name).read_text() or 0)
+    if done.returncode != 0:
+        print(f"  ({label}: exit status {done.returncode})\n{done.stderr[-2000:]}", flush=True)
+    run = Run(label, seconds, portal.request_count - before, peak_kib / 1024, done.returncode)
+    print(run.line(), flush=True)
+    return run
+
+
+def crawl(label: str, portal: SyntheticPortal, archive: Path, *extra: str) -> Run:
+    command = [SCRAPY, "crawl", "tinlanhdao", "-a", f"start_url={portal.section_url}",
+               *FAST, *extra]  # fmt: skip
+    env = dict(os.environ, TINLANHDAO_ARCHIVE=str(archive), PYTHONPATH=str(ROOT))
+    return timed(label, portal, command, ROOT, env)
+
+
+def bare(label: str, portal: SyntheticPortal, workdir: Path) -> Run:
+    command = [SCRAPY, "runspider", str(Path(__file__).resolve()), "-a",
+               f"start_url={portal.section_url}", *FAST]  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("SCRAPY_SETTINGS_MODULE", None)
+    return timed(label, portal, command, workdir, env)  # outside the project: Scrapy's defaults
+
+
+def last_run(archive: Path) -> dict:
+    with sqlite3.connect(archive) as connection:
+        connection.row_factory = sqlite3.Row
+        row = connection.execute("select * from crawl_runs order by id desc limit 1").fetchone()
+    return dict(row)
+
+
+def describe(run: dict) -> str:
+    return (f"    crawl_runs: mode {run['mode']}, listing pages {run['listing_pages']}, "
+            f"requests {run['requests']}, new {run['articles_new']}, changed "
+            f"{run['articles_changed']}, unchanged {run['articles_unchanged']}, failed "
+            f"{run['articles_failed']}, exit {run['exit_status']} {run['problems']}, "
+            f"layouts {run['layouts']}, reached_end {run['reached_end']}")  # fmt: skip
+
+
+def lookups(archive: Path, urls: list[str]) -> str:
+    with Archive(archive, readonly=True) as reader:
+        started = time.perf_counter()
+        for _ in range(100):
+            reader.known_urls(urls)
+        known = (time.perf_counter() - started) / 100 * 1e6
+        started = time.perf_counter()
+        reader.walk_completed()
+        walk = (time.perf_counter() - started) * 1e6
+    return f"known_urls(20 URLs) {known:.0f} µs, walk_completed() {walk:.0f} µs"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000, help="the big section")
+    parser.add_argument("--small", type=int, default=1_000, help="the small section (memory)")
+    parser.add_argument("--keep", type=Path, help="keep the archives in this folder")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench_runs_"))
+    folder = args.keep or workdir
+    folder.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Run] = {}
+    try:
+        print(f"Synthetic section of {args.articles} articles ({os.cpu_count()} CPUs)")
+        with SyntheticPortal(args.articles) as portal:
+            big = folder / "big.db"
+            results["bare"] = bare("bare Scrapy spider, full walk", portal, workdir)
+            results["full"] = crawl("tinlanhdao, first run (full walk)", portal, big)
+            print(describe(last_run(big)))
+            results["unchanged"] = crawl("tinlanhdao, unchanged re-run", portal, big)
+            print(describe(last_run(big)))
+            portal.add_articles(5)
+            results["new5"] = crawl("tinlanhdao, after 5 new on top", portal, big)
+            print(describe(last_run(big)))
+            with Archive(big, readonly=True) as reader:
+                sample = reader.archived_urls()[5000:5020]
+            print("  archive lookups:", lookups(big, sample))
+        print(f"Synthetic section of {args.small} articles")
+        with SyntheticPortal(args.small) as portal:
+            results["small_bare"] = bare("bare Scrapy spider, full walk", portal, workdir)
+            results["small"] = crawl("tinlanhdao, first run (full walk)", portal,
+                                     folder / "small.db")  # fmt: skip
+        report(results, args)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def report(r: dict[str, Run], args: argparse.Namespace) -> None:
+    ratio = r["full"].pages_per_second / r["bare"].pages_per_second
+    growth = r["full"].peak_rss_mb / r["small"].peak_rss_mb
+    figures = {
+        "unchanged re-run requests (target <= 2)": r["unchanged"].requests,
+        "after 5 new: requests": r["new5"].requests,
+        f"peak RSS {args.small} -> {args.articles} articles (MB, target < 300, flat)":
+            f"{r['small'].peak_rss_mb:.0f} -> {r['full'].peak_rss_mb:.0f} (x{growth:.2f})",
+        "bare spider peak RSS (MB)": f"{r['small_bare'].peak_rss_mb:.0f} -> "
+                                     f"{r['bare'].peak_rss_mb:.0f}",
+        "throughput vs bare spider (target >= 0.70)":
+            f"{ratio:.2f} ({r['full'].pages_per_second:.0f} / "
+            f"{r['bare'].pages_per_second:.0f} pages/s)",
+    }  # fmt: skip
+    print("\nSummary")
+    for name, value in figures.items():
+        print(f"  {name}: {value}")
+    print(json.dumps({k: vars(v) for k, v in r.items()}, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -22,8 +22,8 @@ column, which has no đ -> d copy, so a folded match would go unmarked.
 
 from __future__ import annotations
 
-import bisect
 import functools
+import json
 import re
 import sqlite3
 import unicodedata
@@ -70,14 +70,6 @@ class ParsedQuery:
         """True if a (folded) word of a text should be highlighted for this query."""
         exact, prefixes = self._highlight_sets
         return folded_word in exact or (bool(prefixes) and folded_word.startswith(prefixes))
-
-    @functools.cached_property
-    def highlight_regex(self) -> re.Pattern[str]:
-        """Finds the words to highlight in text folded with ``fold_in_place``."""
-        exact, prefixes = self._highlight_sets
-        alternatives = [re.escape(w) + r"(?![^\W_])" for w in sorted(exact, key=len, reverse=True)]
-        alternatives += [re.escape(w) for w in sorted(prefixes, key=len, reverse=True)]
-        return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + ")")
 
     @functools.cached_property
     def _highlight_sets(self) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -193,19 +185,26 @@ def fold_in_place(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
-def _marked_words(text: str, query: ParsedQuery) -> list[tuple[int, int, bool]]:
-    """(start, end, matched) for every word of ``text``."""
-    hits = {m.start() for m in query.highlight_regex.finditer(fold_in_place(text))}
-    return [(m.start(), m.end(), m.start() in hits) for m in _WORD.finditer(text)]
+def word_hits(text: str, query: ParsedQuery) -> tuple[list[tuple[int, int]], list[int]]:
+    """The (start, end) of every word of ``text``, and the indexes of the words the query
+    matches: one folding and one pass over the text."""
+    exact, prefixes = query._highlight_sets
+    spans, hits = [], []
+    for n, match in enumerate(_WORD.finditer(fold_in_place(text))):
+        spans.append(match.span())
+        word = match.group()
+        if word in exact or (prefixes and word.startswith(prefixes)):
+            hits.append(n)
+    return spans, hits
 
 
 def highlight(text: str, query: ParsedQuery, marks: tuple[str, str] = ("[", "]")) -> str:
     """``text`` with every word the query matches wrapped in ``marks``."""
+    spans, hits = word_hits(text, query)
     out, cursor = [], 0
-    for start, end, hit in _marked_words(text, query):
-        if hit:
-            out += [text[cursor:start], marks[0], text[start:end], marks[1]]
-            cursor = end
+    for start, end in (spans[n] for n in hits):
+        out += [text[cursor:start], marks[0], text[start:end], marks[1]]
+        cursor = end
     out.append(text[cursor:])
     return "".join(out)
 
@@ -215,14 +214,19 @@ def snippet(
 ) -> str:
     """About ``width`` words of ``text`` around the densest run of matched words, highlighted,
     with '…' where text was cut. The start of ``text`` if nothing matches."""
-    spans = [m.span() for m in _WORD.finditer(text)]
+    return _snippet(text, *word_hits(text, query), marks=marks, width=width)
+
+
+def _snippet(
+    text: str,
+    spans: list[tuple[int, int]],
+    hit_words: list[int],
+    marks: tuple[str, str] = ("[", "]"),
+    width: int = 30,
+) -> str:
+    """``snippet`` for a text whose word spans and matched words (``word_hits``) are known."""
     if not spans:
         return " ".join(text.split())
-    starts = [start for start, _ in spans]
-    hit_words = sorted(
-        bisect.bisect_left(starts, m.start())
-        for m in query.highlight_regex.finditer(fold_in_place(text))
-    )
     best_first, best_count, last = 0, 0, 0
     for n, first in enumerate(hit_words):  # the window starting at a hit with the most hits
         while last < len(hit_words) and hit_words[last] < first + width:
@@ -246,7 +250,7 @@ def snippet(
 
 def has_match(text: str, query: ParsedQuery) -> bool:
     """True if any word of ``text`` is matched by the query."""
-    return bool(query.highlight_regex.search(fold_in_place(text or "")))
+    return bool(word_hits(text or "", query)[1])
 
 
 # --- Searching -----------------------------------------------------------------------------------
@@ -288,50 +292,83 @@ def search_articles(
     """
     parsed = parse_query(query)
     limit = max(0, int(limit))
-    conditions, params = [f"{SEARCH_TABLE} MATCH ?"], []
-    dates, date_params = date_range_sql("a.published", since, until)
-    if dates:
-        conditions.append(dates)
-        params += date_params
+    filters, params = date_range_sql("a.published", since, until)
     if author and folded_words(author):
-        conditions.append("instr(fold(a.author), ?) > 0")
+        filters = " AND ".join(f for f in (filters, "instr(fold(a.author), ?) > 0") if f)
         params.append(" ".join(folded_words(author)))
-    # Rank and limit on narrow columns first; fetch the texts only for the hits. bm25() with
-    # explicit weights is faster than the configured `rank` column.
-    sql = f"""
-        WITH hits AS (
-            SELECT {SEARCH_TABLE}.rowid AS id, bm25({SEARCH_TABLE}, {SEARCH_WEIGHTS}) AS score
-            FROM {SEARCH_TABLE} JOIN articles a ON a.id = {SEARCH_TABLE}.rowid
-            WHERE {" AND ".join(conditions)}
-            ORDER BY score LIMIT ?
-        )
-        SELECT a.id, a.url, a.title, a.published, a.author, a.lead, a.body, hits.score
-        FROM hits JOIN articles a ON a.id = hits.id ORDER BY hits.score, a.id
-    """
-    rows: list[tuple] = []
-    # Phrase matches first (when the query has one), then the others with all the words.
+    ranked: list[tuple[int, float]] = []
+    # Phrase matches first (when the query has one), then the others with all the words; the
+    # second pass only runs when the phrase matches do not fill the page.
     for match in (m for m in (parsed.phrase, parsed.match) if m):
-        if len(rows) >= limit:
+        if len(ranked) >= limit:
             break
-        try:
-            found = db.execute(sql, [match, *params, limit + len(rows)]).fetchall()
-        except sqlite3.OperationalError as error:  # should not happen with quoted terms
-            raise QueryError(f"SQLite could not run the search {match!r}: {error}") from error
-        seen = {row[0] for row in rows}
-        rows += [row for row in found if row[0] not in seen][: limit - len(rows)]
-    hits = []
-    for id_, url, title, published, author_, lead, body, score in rows:
-        text = lead if lead and not has_match(body, parsed) and has_match(lead, parsed) else body
-        hits.append(
-            SearchHit(
-                id=id_,
-                url=url,
-                title=title,
-                published=published or "",
-                author=author_ or "",
-                score=round(score, 4),
-                title_marked=highlight(title, parsed, marks),
-                snippet=snippet(text or "", parsed, marks),
-            )
+        seen = {id_ for id_, _ in ranked}
+        found = _best_ids(db, match, filters, params, limit + len(ranked))
+        ranked += [hit for hit in found if hit[0] not in seen][: limit - len(ranked)]
+    return [_hit(row, score, parsed, marks) for row, score in _with_texts(db, ranked)]
+
+
+def _best_ids(
+    db: sqlite_utils.Database, match: str, filters: str, params: list[str], limit: int
+) -> list[tuple[int, float]]:
+    """(id, bm25 score) of the best ``limit`` articles matching ``match``, best first (equal
+    scores by id).
+
+    Only the index is read, plus the articles table when there are filters. bm25() with
+    explicit weights and SQLite's ORDER BY ... LIMIT is faster than FTS5's ``ORDER BY rank``,
+    which (SQLite 3.40) sorts every match in a nested query of its own.
+    """
+    score = f"bm25({SEARCH_TABLE}, {SEARCH_WEIGHTS})"
+    join, where = "", ""
+    if filters:
+        join = f"JOIN articles a ON a.id = {SEARCH_TABLE}.rowid"
+        where = f"AND {filters}"
+    sql = (
+        f"SELECT {SEARCH_TABLE}.rowid, {score} AS score FROM {SEARCH_TABLE} {join} "
+        f"WHERE {SEARCH_TABLE} MATCH ? {where} ORDER BY score LIMIT ?"
+    )
+    try:
+        found = db.execute(sql, [match, *params, limit]).fetchall()
+    except sqlite3.OperationalError as error:  # should not happen with quoted terms
+        raise QueryError(f"SQLite could not run the search {match!r}: {error}") from error
+    return sorted(found, key=lambda hit: (hit[1], hit[0]))
+
+
+def _with_texts(
+    db: sqlite_utils.Database, ranked: list[tuple[int, float]]
+) -> list[tuple[tuple, float]]:
+    """The article rows (id, url, title, published, author, lead, body) of the ``ranked`` hits,
+    in the same order, with their scores: the texts are read for these rows only."""
+    if not ranked:
+        return []
+    rows = {
+        row[0]: row
+        for row in db.execute(
+            "SELECT id, url, title, published, author, lead, body FROM articles "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps([id_ for id_, _ in ranked])],
         )
-    return hits
+    }
+    return [(rows[id_], score) for id_, score in ranked if id_ in rows]
+
+
+def _hit(row: tuple, score: float, parsed: ParsedQuery, marks: tuple[str, str]) -> SearchHit:
+    """A SearchHit for one article row: the title marked, and a snippet of the body, or of the
+    lead when only the lead has matched words."""
+    id_, url, title, published, author, lead, body = row
+    text = body or ""
+    spans, hits = word_hits(text, parsed)
+    if lead and not hits:
+        lead_spans, lead_hits = word_hits(lead, parsed)
+        if lead_hits:
+            text, spans, hits = lead, lead_spans, lead_hits
+    return SearchHit(
+        id=id_,
+        url=url,
+        title=title,
+        published=published or "",
+        author=author or "",
+        score=round(score, 4),
+        title_marked=highlight(title, parsed, marks),
+        snippet=_snippet(text, spans, hits, marks),
+    )

@@ -32,7 +32,7 @@ def archive(db_path: Path):
         yield opened
 
 
-def found(archive: Archive, query: str, **filters: str) -> list[str]:
+def found(archive: Archive, query: str, **filters: object) -> list[str]:
     return [hit.url for hit in archive.search(query, **filters)]
 
 
@@ -281,3 +281,58 @@ def test_words_side_by_side_rank_first(tmp_path: Path) -> None:
     db_path = build_archive(tmp_path / "tinlanhdao.db", [nang_cao, da_nang_article()])
     with Archive(db_path, readonly=True) as archive:
         assert found(archive, "da nang") == [da_nang_article().url, nang_cao.url]
+
+
+# --- the query path: what is read, and how often ----------------------------------------------
+
+
+def statements(archive: Archive, query: str, **options: object) -> list[str]:
+    """The SQL statements one search runs (apart from sqlite-utils' own)."""
+    seen: list[str] = []
+    archive.db.conn.set_trace_callback(seen.append)
+    try:
+        archive.search(query, **options)
+    finally:
+        archive.db.conn.set_trace_callback(None)
+    return [s for s in seen if "articles_fts" in s or "FROM articles" in s]
+
+
+def test_phrase_filling_the_page_skips_the_all_words_pass(archive: Archive) -> None:
+    # "nong thon moi" side by side is in the seed article: with limit 1 the phrase pass is
+    # enough; with the default limit the all-words pass runs too.
+    one = [s for s in statements(archive, "nong thon moi", limit=1) if "MATCH" in s]
+    assert len(one) == 1 and '"nong thon moi"' in one[0]
+    assert len([s for s in statements(archive, "nong thon moi") if "MATCH" in s]) == 2
+
+
+def test_only_the_returned_articles_texts_are_read(archive: Archive) -> None:
+    sql = statements(archive, "hoi nghi", limit=2)
+    ranking = [s for s in sql if "MATCH" in s]
+    assert ranking and all("body" not in s and "JOIN articles" not in s for s in ranking)
+    [texts] = [s for s in sql if "body" in s]
+    assert "json_each" in texts  # the ids of the hits only, as one parameter
+
+
+def test_filters_join_the_articles_table(archive: Archive) -> None:
+    ranking = [s for s in statements(archive, "hoi nghi", since="2023") if "MATCH" in s]
+    assert all("JOIN articles" in s for s in ranking)
+
+
+def test_limit_and_phrase_first_order_hold_across_both_passes(tmp_path: Path) -> None:
+    articles = [da_nang_article(), seed_article()]  # the seed has "đã" and "nâng" apart
+    db_path = build_archive(tmp_path / "tinlanhdao.db", articles)
+    with Archive(db_path, readonly=True) as archive:
+        assert found(archive, "da nang", limit=1) == [da_nang_article().url]
+        assert found(archive, "da nang") == [da_nang_article().url, seed_article().url]
+        assert found(archive, "da nang", limit=0) == []
+        hits = archive.search("da nang")
+        assert "[Đà] [Nẵng]" in hits[0].title_marked
+
+
+def test_snippet_marks_prefixes_and_ignores_partial_words() -> None:
+    query = parse_query("nong* da")
+    assert highlight("Nông nghiệp, nông thôn; đa dạng, Đà Nẵng, dân", query) == (
+        "[Nông] nghiệp, [nông] thôn; [đa] dạng, [Đà] Nẵng, dân"
+    )
+    assert snippet("", query) == ""
+    assert snippet("Không có gì", query) == "Không có gì"

@@ -241,12 +241,16 @@ def test_archived_articles_that_answer_404_or_410_are_kept_and_marked_removed(tm
     }
 
 
-# --- what the faults revealed ------------------------------------------------------------------
+# --- what the faults revealed (each was a bug, fixed in 81654c2) -------------------------------
+# A redirect loop back to the article's own URL was dropped by the duplicate filter, unrecorded;
+# pagination wrapping to page 1 under new page numbers was walked to the portal's end; a
+# windows-1258 page served as "charset=utf-8" was stored with U+FFFD; an article inside more
+# than 255 nested elements lost its content (libxml2's depth limit without huge_tree).
 
 
 @pytest.fixture(scope="module")
 def revealing(tmp_path_factory):
-    """One crawl through the faults that showed bugs (see the xfail reasons)."""
+    """One crawl through the faults that showed bugs."""
     plan = FaultPlan(
         {
             A("2024-08-29-tham-gia-dinh-chinh-sach-o-mon"): RedirectLoop(),
@@ -271,21 +275,11 @@ def test_revealing_faults_do_not_crash_the_run(revealing):
     assert nested in archived_paths(archive) or nested in failures(archive)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Bug (crawler/spiders/tinlanhdao.py): a redirect loop back to the article's own URL is "
-    "dropped by Scrapy's duplicate filter (stats dupefilter/filtered), so the errback never "
-    "runs: the article is neither archived nor in `failures`. Fix: dont_filter=True on "
-    "article requests' redirects, or record dupefilter drops of redirected requests."))
 def test_a_redirect_loop_is_recorded_as_a_failure(revealing):
     _, _, archive, _ = revealing
     assert A("2024-08-29-tham-gia-dinh-chinh-sach-o-mon") in failures(archive)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Bug (crawler/spiders/tinlanhdao.py): pagination that wraps back to page 1 under new page "
-    "numbers (page 4 = page 1, 'Trang sau' to page 5, ...) is followed to the portal's end: "
-    "the first walk and full mode fetch every page the portal links, even when a page holds "
-    "only articles already seen in this run. Here 40 listing pages for 3 real ones."))
 def test_wrapping_pagination_is_not_walked_forever(revealing):
     portal, _, _, _ = revealing
     listing = {p for p in portal.requests if p.startswith(SECTION_PATH)
@@ -293,12 +287,6 @@ def test_wrapping_pagination_is_not_walked_forever(revealing):
     assert len(listing) <= 5
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Bug (crawler/extraction/document.py decode_html): the HTTP header's charset wins even "
-    "when the bytes are not valid in it; a windows-1258 page served as 'charset=utf-8' is "
-    "decoded with U+FFFD replacement characters and stored garbled, although its "
-    "<meta http-equiv> says windows-1258. Fix: when strict decoding with the header charset "
-    "fails, try the page's declared charset before replacing."))
 def test_a_wrong_charset_header_does_not_garble_the_text(revealing):
     _, _, archive, _ = revealing
     (title,) = query(archive, "select title from articles where url like ?",
@@ -306,10 +294,6 @@ def test_a_wrong_charset_header_does_not_garble_the_text(revealing):
     assert "\ufffd" not in title
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Bug (crawler/extraction/document.py parse_html): lxml parses with huge_tree=False, so "
-    "libxml2 stops at 256 levels of nesting; an article wrapped in 10,000 divs (or 260) "
-    "loses its content and is recorded as not_article:no_content instead of archived."))
 def test_an_article_inside_10000_nested_divs_is_archived(revealing):
     _, _, archive, _ = revealing
     assert A("2016-04-12-tiep-dai-su-quan-ha-lan") in archived_paths(archive)

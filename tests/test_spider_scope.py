@@ -48,3 +48,28 @@ def test_listing_pages_and_their_numbers():
     assert not LIVE.is_listing("https://www.cantho.gov.vn/thong-bao?page=2")
     assert LIVE.page_number("https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho?page=3") == 3
     assert LIVE.page_number("https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho") == 1
+
+
+def test_an_outdated_archive_is_upgraded_not_taken_for_empty(monkeypatch):
+    from archive import ArchiveOutdated
+    from crawler.spiders import tinlanhdao
+
+    opened = []
+
+    class FakeArchive:
+        migrated = False
+
+        def __init__(self, path, readonly=False):
+            opened.append(readonly)
+            if readonly and not FakeArchive.migrated:
+                raise ArchiveOutdated(str(path), ["m009_new"])
+            if not readonly:
+                FakeArchive.migrated = True
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(tinlanhdao, "Archive", FakeArchive)
+    archive = tinlanhdao._open_archive("data/x.db")
+    assert isinstance(archive, FakeArchive)
+    assert opened == [True, False, True]

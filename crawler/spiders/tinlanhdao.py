@@ -28,7 +28,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from archive import Archive, ArchiveError
+from archive import Archive, ArchiveError, ArchiveOutdated
 from crawler.extraction import NotAnArticle, extract_page
 from crawler.extraction.listing import read_listing
 from crawler.items import PageFailure, RemovedArticle
@@ -282,10 +282,17 @@ class TinLanhDaoSpider(scrapy.Spider):
 
 
 def _open_archive(path: str | None) -> Archive | None:
-    """The archive, read-only, or None when there is none yet (the first run)."""
+    """The archive, read-only, or None when there is none yet (the first run).
+
+    An archive made by an older version is upgraded first (the run lock is held here), so a
+    new migration never makes a run take the archive for empty and fetch everything again.
+    """
     if not path:
         return None
     try:
+        return Archive(path, readonly=True)
+    except ArchiveOutdated:
+        Archive(path).close()  # opening it writable applies the pending migrations
         return Archive(path, readonly=True)
     except ArchiveError:
         return None

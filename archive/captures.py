@@ -175,10 +175,10 @@ class Captures:
     ``root`` is the archive's folder: ``warc_file`` values are relative to it
     (``warc/tinlanhdao-20250610083000-00000.warc.gz``), absolute when the WARC folder is
     elsewhere. ``db`` is the archive's database (``Archive(path).db``); writing methods need a
-    writable one.
+    writable one; None makes a reader of ``latest_for_articles`` rows that never queries.
     """
 
-    def __init__(self, db: sqlite_utils.Database, root: str | Path) -> None:
+    def __init__(self, db: sqlite_utils.Database | None, root: str | Path) -> None:
         self.db = db
         self.root = Path(root)
 
@@ -272,10 +272,18 @@ class Captures:
 
     def payload_row(self, row: dict[str, Any]) -> dict[str, Any]:
         """The capture whose ``response`` record holds ``row``'s body (itself, or for a revisit
-        the capture it refers to)."""
-        if row["record_type"] == REVISIT and row["refers_to_id"] is not None:
-            return self.get(row["refers_to_id"])
-        return row
+        the capture it refers to; from the row's ``source_*`` columns when it has them, as
+        ``latest_for_articles`` rows do, else from the table)."""
+        if row["record_type"] != REVISIT or row["refers_to_id"] is None:
+            return row
+        if row.get("source_warc_file"):
+            return {
+                "id": row["refers_to_id"],
+                "warc_file": row["source_warc_file"],
+                "offset": row["source_offset"],
+                "length": row["source_length"],
+            }
+        return self.get(row["refers_to_id"])
 
     def read(self, capture: int | dict[str, Any]) -> CapturedResponse:
         """Read a capture back from its WARC record(s) by offset; see ``CapturedResponse``."""
@@ -304,14 +312,19 @@ class Captures:
     ) -> list[dict[str, Any]]:
         """For each archived article (published within ``since``..``until``, ISO prefixes, or
         the one at ``url``), its latest capture: rows with the capture's columns plus
-        ``article_id`` and ``article_url``, in article order. Articles without a capture are
-        left out (see ``articles_without_capture``)."""
+        ``article_id`` and ``article_url``, and for a revisit where its body lies
+        (``source_warc_file``, ``source_offset``, ``source_length``), so that ``read`` needs no
+        database. In article order; articles without a capture are left out (see
+        ``articles_without_capture``)."""
         where, params = self._article_filter(since, until, url)
         return list(
             self.db.query(
-                "SELECT captures.*, articles.id AS article_id, articles.url AS article_url "
+                "SELECT captures.*, articles.id AS article_id, articles.url AS article_url, "
+                "source.warc_file AS source_warc_file, source.offset AS source_offset, "
+                "source.length AS source_length "
                 "FROM articles JOIN captures ON captures.id = "
                 "(SELECT max(id) FROM captures WHERE captures.article_id = articles.id) "
+                "LEFT JOIN captures AS source ON source.id = captures.refers_to_id "
                 f"{where} ORDER BY articles.id",
                 params,
             )

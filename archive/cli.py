@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
@@ -466,8 +467,15 @@ def _provenance_line(article: dict[str, Any]) -> str:
 @date_options
 @click.option("--url", default="", help="Only the article at this URL.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=min(4, os.cpu_count() or 1),
+    show_default="the CPU count, at most 4",
+    help="Processes that read and extract while one stores.",
+)
 @db_option
-def reprocess(since: str, until: str, url: str, as_json: bool, db_path: Path) -> None:
+def reprocess(since: str, until: str, url: str, as_json: bool, workers: int, db_path: Path) -> None:
     """Extract the stored captures again with the current rules, offline, and update the
     articles whose text changes.
 
@@ -496,7 +504,13 @@ def reprocess(since: str, until: str, url: str, as_json: bool, db_path: Path) ->
                 length=len(rows), label="Reprocessing", file=sys.stderr, show_pos=True
             ) as bar:
                 report = run_reprocess(
-                    archive, since=since, until=until, url=url, progress=bar.update, rows=rows
+                    archive,
+                    since=since,
+                    until=until,
+                    url=url,
+                    progress=bar.update,
+                    rows=rows,
+                    workers=workers,
                 )
         except CaptureError as error:
             raise click.ClickException(str(error)) from None

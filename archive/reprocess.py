@@ -14,8 +14,10 @@ and the stored article left untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from archive.captures import CaptureError, Captures
@@ -75,28 +77,38 @@ def reprocess(
     extractor_version: str | None = None,
     progress: Callable[[int], None] | None = None,
     rows: list[dict] | None = None,
+    workers: int = 1,
 ) -> ReprocessReport:
     """Extract the selected articles' latest captures again and store what changed.
 
     ``archive`` must be writable. ``since`` / ``until`` select by publication date (ISO
     prefixes, inclusive), ``url`` one article. ``extract`` defaults to the crawl's
-    ``extract_page`` and ``extractor_version`` to ``crawler.version.extractor_version()``;
-    ``progress(n)`` is called after each article; ``rows`` is a selection made beforehand with
-    ``select`` (to size a progress bar). Each article is stored in its own transaction.
+    ``extract_page`` (looked up when called) and ``extractor_version`` to
+    ``crawler.version.extractor_version()``; ``progress(n)`` is called after each article;
+    ``rows`` is a selection made beforehand with ``select`` (to size a progress bar).
+    ``workers`` > 1 reads and extracts in that many forked processes while this one stores
+    (where the platform can fork; otherwise in this process). Each article is stored in its
+    own transaction, in article order.
     """
     if extract is None:
-        from crawler.extraction import extract_page as extract
-    if extractor_version is None:
-        from crawler.version import extractor_version as current_version
+        import crawler.extraction
 
-        extractor_version = current_version()
+        extract = crawler.extraction.extract_page
+    if extractor_version is None:
+        import crawler.version
+
+        extractor_version = crawler.version.extractor_version()
     captures = Captures.of(archive)
     if rows is None:
         rows = captures.latest_for_articles(since=since, until=until, url=url)
     report = ReprocessReport(extractor_version=extractor_version, selected=len(rows))
     report.without_capture = captures.articles_without_capture(since=since, until=until, url=url)
-    for row in rows:
-        outcome = _reprocess_one(archive, captures, row, extract, extractor_version)
+    for row, extracted in _extracted(rows, captures.root, extract, workers):
+        outcome = (
+            extracted
+            if isinstance(extracted, Problem)
+            else _store(archive, captures, row, extracted, extractor_version)
+        )
         if isinstance(outcome, Problem):
             report.problems.append(outcome)
         elif outcome == "changed":
@@ -109,24 +121,63 @@ def reprocess(
     return report
 
 
-def _reprocess_one(
-    archive: Archive, captures: Captures, row: dict, extract: Extractor, version: str
-) -> str | Problem:
+# --- reading and extracting (in this process or in workers) -----------------------------------
+
+_worker: tuple[Captures, Extractor] | None = None
+
+
+def _init_worker(root: Path, extract: Extractor) -> None:
+    global _worker
+    _worker = (Captures(None, root), extract)
+
+
+def _extract_in_worker(row: dict) -> tuple[dict, Any]:
+    assert _worker is not None
+    return row, _extract_one(_worker[0], row, _worker[1])
+
+
+def _extracted(
+    rows: list[dict], root: Path, extract: Extractor, workers: int
+) -> Iterator[tuple[dict, Any]]:
+    """(row, Article or Problem) for each row, in order."""
+    if workers > 1 and len(rows) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # fork: the workers inherit ``extract`` as it is (even a local function or a patch).
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_init_worker, initargs=(root, extract)) as pool:
+            yield from pool.imap(_extract_in_worker, rows, chunksize=16)
+        return
+    reader = Captures(None, root)
+    for row in rows:
+        yield row, _extract_one(reader, row, extract)
+
+
+def _extract_one(reader: Captures, row: dict, extract: Extractor) -> Any:
+    """The Article extracted from the row's capture, or a Problem."""
     from crawler.extraction.article import NotAnArticle
 
-    def problem(reason: str) -> Problem:
-        return Problem(row["article_id"], row["article_url"], row["id"], reason)
-
     try:
-        response = captures.read(row)
+        response = reader.read(row)
     except CaptureError as error:
-        return problem(f"unreadable: {error}")
+        return _problem(row, f"unreadable: {error}")
     try:
         article = extract(response.body, row["url"], content_type=response.content_type)
     except NotAnArticle as error:
-        return problem(f"not_article:{error.reason}")
+        return _problem(row, f"not_article:{error.reason}")
     article.url = row["article_url"]  # the archived URL, whatever the page calls itself now
     article.fetched_at = row["fetched_at"]  # when these bytes were fetched, not now
+    return article
+
+
+def _problem(row: dict, reason: str) -> Problem:
+    return Problem(row["article_id"], row["article_url"], row["id"], reason)
+
+
+# --- storing (in this process) ----------------------------------------------------------------
+
+
+def _store(
+    archive: Archive, captures: Captures, row: dict, article: Any, version: str
+) -> str | Problem:
     db = archive.db
     with db.atomic():
         kept = db.execute(
@@ -136,7 +187,7 @@ def _reprocess_one(
         try:
             outcome = archive.store_article(article)
         except InvalidArticle as error:
-            return problem(f"invalid: {error}")
+            return _problem(row, f"invalid: {error}")
         # Not a fetch: the article was not seen again and did not come back.
         db.execute(
             "UPDATE articles SET last_seen = ?, removed_at = ?, removed_reason = ? WHERE id = ?",

@@ -62,8 +62,14 @@ def build_datasette(path: str | Path) -> Datasette:
     see rows a running crawl adds (``immutable`` would not). Datasette writes nothing unless a
     plugin asks; cells are HTML-escaped, so body_html is shown as text.
     """
-    from datasette.app import Datasette
+    import importlib
 
+    from datasette.app import Datasette  # first: it registers the default plugins
+
+    # Datasette prints a rich traceback with every local variable to the console for each
+    # request that fails, a malformed search included (the client gets a clean 400). A few bad
+    # queries a second would flood the log and pin a core; the clean answer is enough.
+    importlib.import_module("datasette.handle_exception").rich = None
     return Datasette(
         [str(path)],
         metadata=metadata_for(path),

@@ -1,10 +1,14 @@
-"""Downloader middlewares: exponential backoff before retried requests."""
+"""Downloader middlewares: exponential backoff before retried requests, and an offsite filter
+that nothing gets around."""
 
 from __future__ import annotations
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
@@ -37,3 +41,19 @@ class RetryBackoffMiddleware:
         if delay:
             await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
         return None
+
+
+class PortalOnlyOffsiteMiddleware(OffsiteMiddleware):
+    """Scrapy's offsite filter, except that ``dont_filter`` does not open the way off-site.
+
+    Article requests carry ``dont_filter`` (a redirect loop must reach REDIRECT_MAX_TIMES and
+    be recorded, not vanish in the duplicate filter), and Scrapy copies it to redirects; with
+    the stock filter a redirect on an article page could then lead the crawl to any host.
+    """
+
+    def process_request(self, request: Request, spider=None) -> None:
+        assert self.crawler.spider
+        if request.meta.get("allow_offsite") or self.should_follow(request, self.crawler.spider):
+            return
+        self.stats.inc_value("offsite/filtered")
+        raise IgnoreRequest(f"Filtered offsite request to {urlparse_cached(request).hostname!r}")

@@ -57,7 +57,19 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 RETRY_BACKOFF_BASE = 5.0  # seconds before the first retry, doubled for each further one
 RETRY_BACKOFF_MAX = 120.0
-DOWNLOADER_MIDDLEWARES = {"crawler.middlewares.RetryBackoffMiddleware": 560}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.RetryBackoffMiddleware": 560,
+    # Scrapy's offsite filter lets dont_filter requests through; ours lets nothing off-site.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.PortalOnlyOffsiteMiddleware": 50,
+    # Next to the downloader: every response as received, robots.txt and errors included.
+    "crawler.capture.WarcCaptureMiddleware": 950,
+}
+
+# --- Raw captures (crawler.capture; docs/captures.md) ----------------------------------------
+WARC_ENABLED = True
+WARC_DIR = ""  # empty: "warc" beside ARCHIVE_PATH, i.e. data/warc/
+WARC_MAX_BYTES = 100 * 1024 * 1024  # a WARC file this big is closed and the next one opened
 
 # --- Items -----------------------------------------------------------------------------------
 ITEM_PIPELINES = {

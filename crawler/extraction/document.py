@@ -12,10 +12,13 @@ from w3lib.encoding import html_to_unicode
 from crawler.extraction.article import NotAnArticle
 
 # Elements that never carry article content; removed before any layout looks at the page.
-NEVER_CONTENT = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
+NEVER_CONTENT = ("script", "style", "noscript", "template", "iframe", "object", "svg",
                  "canvas", "button", "select", "textarea", "input", "link")
+# Void elements that libxml2 may wrap around what follows them: unwrap, never drop the subtree.
+UNWRAP = ("embed", "param", "source", "track", "wbr")
 # <form> itself stays: ASP.NET portals wrap the whole page in one.
 _NEVER_CONTENT_XPATH = " | ".join(f"//{tag}" for tag in NEVER_CONTENT)
+_UNWRAP_XPATH = " | ".join(f"//{tag}" for tag in UNWRAP)
 _MAX_CHARS = 5_000_000  # larger pages are cut; no real article is this big
 
 
@@ -71,6 +74,8 @@ def strip_never_content(root: lxml.html.HtmlElement) -> None:
     """Remove scripts, styles, embedded frames and form controls, keeping their tail text."""
     for element in root.xpath(_NEVER_CONTENT_XPATH):
         element.drop_tree()
+    for element in root.xpath(_UNWRAP_XPATH):
+        element.drop_tag()
 
 
 def canonical_url(root: lxml.html.HtmlElement, url: str) -> str:

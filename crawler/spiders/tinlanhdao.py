@@ -23,8 +23,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
+from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
@@ -34,6 +34,7 @@ from crawler.extraction.listing import read_listing
 from crawler.items import PageFailure, RemovedArticle
 
 GONE_STATUSES = (404, 410)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
 def _utc_now() -> str:
@@ -120,6 +121,7 @@ class TinLanhDaoSpider(scrapy.Spider):
         spider.allowed_domains = [spider.scope.domain]
         spider.seen_articles: set[str] = set()  # requested in this run (canonical URLs)
         spider.listed_articles: set[str] = set()  # found on listing pages in this run
+        spider.listing_pages_requested = {spider.scope.page_number(spider.start_url)}
         spider.stop_pages = max(1, settings.getint("INCREMENTAL_STOP_PAGES", 1))
         spider.known_pages_in_a_row = 0
         spider.archive = _open_archive(settings.get("ARCHIVE_PATH"))
@@ -153,10 +155,16 @@ class TinLanhDaoSpider(scrapy.Spider):
         if key in self.seen_articles:
             return None
         self.seen_articles.add(key)
-        # seen_articles already keeps articles unique; dont_filter lets a redirect that comes
-        # back to the same URL run into REDIRECT_MAX_TIMES and be recorded, not dropped.
+        return self._article_fetch(url, origin=url, hops=0, priority=priority)
+
+    def _article_fetch(self, url: str, origin: str, hops: int, priority: int = 0) -> scrapy.Request:
+        """A request for an article page whose redirects the spider follows itself (see
+        ``_follow_redirect``): that is how a redirect out of the section is noticed and a loop
+        is recorded, not dropped by the duplicate filter (seen_articles keeps articles unique)."""
+        meta = {"article": True, "origin_url": origin, "redirect_hops": hops,
+                "dont_redirect": True, "handle_httpstatus_list": list(REDIRECT_STATUSES)}
         return scrapy.Request(url, callback=self.parse_article, errback=self.failed,
-                              priority=priority, meta={"article": True}, dont_filter=True)
+                              priority=priority, meta=meta, dont_filter=True)
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Follow the articles and the other pages of one listing page.
@@ -204,7 +212,8 @@ class TinLanhDaoSpider(scrapy.Spider):
         if not any(number > current for number in pages):
             self.crawler.stats.set_value("tinlanhdao/reached_end", 1)
         if self.mode == "full":
-            targets = list(pages.values())
+            targets = [link for number, link in pages.items()
+                       if number not in self.listing_pages_requested]
         elif self.walk_completed and self.known_pages_in_a_row >= self.stop_pages:
             self.logger.info("Page %d and the %d before it are archived already: stopping",
                              current, self.stop_pages - 1)
@@ -213,6 +222,7 @@ class TinLanhDaoSpider(scrapy.Spider):
         else:
             targets = [pages[current + 1]] if current + 1 in pages else []
         for target in targets:
+            self.listing_pages_requested.add(self.scope.page_number(target))
             yield scrapy.Request(target, callback=self.parse_listing, errback=self.failed)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
@@ -221,10 +231,9 @@ class TinLanhDaoSpider(scrapy.Spider):
         @url https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho
         @returns items 0 1
         """
-        redirected_from = response.meta.get("redirect_urls")
-        if redirected_from and not self.scope.is_article(response.url):
-            yield from self._gone(redirected_from[0], response.status,
-                                  f"redirected_out:{response.url}")
+        target = _redirect_target(response)
+        if target:
+            yield from self._follow_redirect(response, target)
             return
         try:
             article = extract_page(
@@ -245,30 +254,36 @@ class TinLanhDaoSpider(scrapy.Spider):
         request = failure.request
         response = getattr(failure.value, "response", None)
         status = response.status if response is not None else None
-        redirected_from = request.meta.get("redirect_urls")
-        if redirected_from and failure.check(IgnoreRequest) and not self.scope.is_article(
-            request.url
-        ):  # a redirect off the portal, dropped by the offsite filter
-            yield from self._gone(redirected_from[0], None, f"redirected_out:{request.url}")
-            return
+        # Record the URL that was asked for; where redirects led goes into the detail.
+        redirected_from = request.meta.get("redirect_urls") or []
+        url = request.meta.get("origin_url") or (redirected_from or [request.url])[0]
         if status in GONE_STATUSES and request.meta.get("article"):
-            yield from self._gone(request.url, status, f"http_{status}")
+            yield from self._gone(url, status, f"http_{status}")
             return
-        if status:
-            reason = f"http_{status}"
-        elif redirected_from and failure.check(IgnoreRequest):
-            reason = "too_many_redirects"
-        else:
-            reason = type(failure.value).__name__
-        # Record the URL that was asked for; where the redirects led goes into the detail.
-        url = redirected_from[0] if redirected_from else request.url
+        reason = f"http_{status}" if status else type(failure.value).__name__
         detail = str(failure.value)[:500]
-        if redirected_from:
+        if url != request.url:
             detail = f"{detail} (redirected to {request.url})"
         self.logger.warning("Failed %s: %s", url, reason)
         kind = "failed" if request.meta.get("article") else "listing_failed"
         self.crawler.stats.inc_value(f"tinlanhdao/{kind}/{reason}")
         yield PageFailure(url, reason, status, detail=detail, fetched_at=_utc_now())
+
+    def _follow_redirect(self, response: Response, target: str) -> Iterator[Any]:
+        """Follow an article's redirect inside the section; leaving it means the article is
+        gone; more than REDIRECT_MAX_TIMES hops is a failure."""
+        origin = response.meta.get("origin_url", response.url)
+        hops = response.meta.get("redirect_hops", 0) + 1
+        if not self.scope.is_article(target):
+            yield from self._gone(origin, response.status, f"redirected_out:{target}")
+        elif hops > self.settings.getint("REDIRECT_MAX_TIMES", 5):
+            self.logger.warning("Failed %s: too many redirects", origin)
+            self.crawler.stats.inc_value("tinlanhdao/failed/too_many_redirects")
+            yield PageFailure(origin, "too_many_redirects", response.status,
+                              detail=f"{hops} redirects, the last to {target}",
+                              fetched_at=_utc_now())
+        else:
+            yield self._article_fetch(target, origin=origin, hops=hops)
 
     def _gone(self, url: str, status: int | None, reason: str) -> Iterator[Any]:
         """An article that is gone: a RemovedArticle if archived, else a plain failure."""
@@ -296,6 +311,18 @@ def _open_archive(path: str | None) -> Archive | None:
         return Archive(path, readonly=True)
     except ArchiveError:
         return None
+
+
+def _redirect_target(response: Response) -> str:
+    """Where an article response sends the reader: a 3xx Location or an immediate meta refresh."""
+    if response.status in REDIRECT_STATUSES:
+        location = response.headers.get("Location")
+        return response.urljoin(location.decode("latin-1")) if location else ""
+    if isinstance(response, HtmlResponse):
+        interval, url = get_meta_refresh(response)
+        if url and interval is not None and interval < 30:
+            return url
+    return ""
 
 
 def _content_type(response: Response) -> str | None:

@@ -175,7 +175,8 @@ TABLES: dict[str, TableSpec] = {
             ("start_url", str, "Where the crawl started."),
             ("started_at", str, "UTC start time."),
             ("finished_at", str, "UTC end time; null while running or if the crawl died."),
-            ("status", str, "'running', 'finished', or how it failed."),
+            ("status", str, "'running', 'finished', 'interrupted', 'failed', or 'killed' "
+             "(it died unfinished; the next run marks it)."),
             ("finish_reason", str, "Scrapy's finish reason ('finished', 'shutdown', ...)."),
             ("articles_new", int, "Articles stored for the first time."),
             ("articles_changed", int, "Articles whose content changed (one revision each)."),

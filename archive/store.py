@@ -54,6 +54,10 @@ _RUN_COUNT_COLUMNS = {
 # How many URLs one `IN (...)` lookup binds (SQLite allows at least 999 parameters).
 _LOOKUP_CHUNK = 500
 _BUSY_TIMEOUT_MS = 10_000
+# Readers that never pause keep SQLite's automatic (passive) checkpoints from restarting the
+# WAL, which then grows with everything written. Past this size the writer checkpoints with
+# RESTART, waiting (busy timeout) for the readers of the moment to finish.
+WAL_RESTART_BYTES = 16 * 1024 * 1024
 
 
 def _json(value: Any) -> str:
@@ -135,6 +139,18 @@ class Archive:
 
     # --- crawl runs ----------------------------------------------------------------------------
 
+    def close_abandoned_runs(self) -> int:
+        """Mark runs still 'running' as 'killed' (they died without finishing: kill -9, power
+        loss); return how many. Call it only while holding the run lock, when no other run can
+        be going."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "update crawl_runs set status = 'killed', finish_reason = ? "
+                "where status = 'running'",
+                ["killed: still running when a later run started"],
+            )
+            return cursor.rowcount
+
     def start_run(self, spider: str, mode: str = "", start_url: str = "") -> int:
         """Record the start of a crawl; return its run id."""
         with self.db.atomic():
@@ -190,6 +206,26 @@ class Archive:
     # --- articles ------------------------------------------------------------------------------
 
     def store_article(
+        self, article: Article | dict[str, Any], run_id: int | None = None
+    ) -> StoreOutcome:
+        """Store one article (see ``_store_article``), then keep the WAL bounded."""
+        outcome = self._store_article(article, run_id)
+        self._stored_since_check = getattr(self, "_stored_since_check", 0) + 1
+        if self._stored_since_check >= 50:
+            self._stored_since_check = 0
+            self.bound_wal()
+        return outcome
+
+    def bound_wal(self) -> None:
+        """Restart the WAL when it has grown past WAL_RESTART_BYTES (see that constant)."""
+        wal = self.path.with_name(self.path.name + "-wal")
+        try:
+            if wal.stat().st_size > WAL_RESTART_BYTES:
+                self.db.execute("PRAGMA wal_checkpoint(RESTART)")
+        except (OSError, sqlite3.OperationalError):
+            pass  # no WAL yet, or readers held it past the busy timeout: try again later
+
+    def _store_article(
         self, article: Article | dict[str, Any], run_id: int | None = None
     ) -> StoreOutcome:
         """Store one article in its own transaction; return "new", "changed" or "unchanged".

@@ -96,6 +96,11 @@ class StorePipeline:
         """Open the archive and record the start of the run."""
         spider = spider or getattr(self.crawler, "spider", None)
         self.archive = Archive(self.archive_path)
+        if self.crawler is not None and self.crawler.settings.getbool("RUN_LOCK_HELD"):
+            abandoned = self.archive.close_abandoned_runs()
+            if abandoned:
+                logger.warning("Archive %s: %d earlier run(s) had died unfinished; marked killed",
+                               self.archive_path, abandoned)
         start_urls = list(getattr(spider, "start_urls", None) or [""])
         start_url = getattr(spider, "start_url", "") or start_urls[0]
         self.run_id = self.archive.start_run(

@@ -174,6 +174,8 @@ def test_kill_9_part_way_then_rerun_archives_every_article_once(portal, tmp_path
     result = run_crawl(portal, archive)  # the lock died with the killed run
     assert result.returncode == 0, result.stderr[-3000:]
     assert query(archive, "pragma integrity_check") == [("ok",)]
+    assert query(archive, "select status from crawl_runs order by id") == [("killed",),
+                                                                          ("finished",)]
     paths = article_paths(archive)
     assert paths == sorted(e["path"] for e in MANIFEST)
     assert len(paths) == len(set(paths))

@@ -43,6 +43,8 @@ class Command(ScrapyCrawlCommand):
             return
         try:
             assert self.crawler_process
+            # The pipeline may now treat runs still marked 'running' as dead ones.
+            self.settings.set("RUN_LOCK_HELD", True, priority="cmdline")
             crawler = self._create_crawler(args[0])
             self.crawler_process.crawl(crawler, **opts.spargs)
             self.crawler_process.start()

@@ -261,6 +261,8 @@ class TinLanhDaoSpider(scrapy.Spider):
             yield from self._gone(url, status, f"http_{status}")
             return
         reason = f"http_{status}" if status else type(failure.value).__name__
+        if "larger than download max size" in str(failure.value):
+            reason = "too_large"
         detail = str(failure.value)[:500]
         if url != request.url:
             detail = f"{detail} (redirected to {request.url})"

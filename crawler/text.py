@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 # --- Characters -----------------------------------------------------------------------------
 
 # Characters that should vanish: zero-width spaces/joiners, word joiner, BOM, soft hyphen.
-_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def clean_inline(text: str | None) -> str:
@@ -25,12 +25,9 @@ def clean_inline(text: str | None) -> str:
     """
     if not text:
         return ""
-    for invisible in _INVISIBLE:
-        if invisible in text:
-            text = text.replace(invisible, "")
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return " ".join(text.split())
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def clean_paragraphs(paragraphs: list[str]) -> list[str]:
@@ -106,9 +103,15 @@ _BOILERPLATE = re.compile(
 )
 
 
+_BOILERPLATE_MAX_CHARS = 300  # longer blocks are only checked for the reader widget's text
+
+
 def is_boilerplate(text: str) -> bool:
     """True when the whole of ``text`` (one block, normalized) is a known boilerplate text."""
-    return bool(_BOILERPLATE.fullmatch(clean_inline(text)))
+    text = clean_inline(text)
+    if len(text) > _BOILERPLATE_MAX_CHARS and not text.startswith("Tiêu đề bài viết"):
+        return False
+    return bool(_BOILERPLATE.fullmatch(text))
 
 
 # --- Ids ----------------------------------------------------------------------------------
@@ -118,7 +121,8 @@ CMS_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 
 def is_cms_id(text: str) -> bool:
     """True when ``text`` is nothing but a CMS content id (a UUID)."""
-    return bool(CMS_UUID.fullmatch(clean_inline(text)))
+    text = clean_inline(text)
+    return len(text) == 36 and bool(CMS_UUID.fullmatch(text))
 
 
 # --- Bylines and photo credits --------------------------------------------------------------

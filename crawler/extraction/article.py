@@ -61,8 +61,10 @@ class Article:
             "author": self.author,
             "lead": self.lead,
             "body": self.body,
-            "images": [asdict(i) for i in self.images],
-            "attachments": [asdict(a) for a in self.attachments],
+            # Plain dicts, not asdict (which deep-copies); the JSON, and so the hash, is the same.
+            "images": [{"src": i.src, "caption": i.caption, "credit": i.credit}
+                       for i in self.images],
+            "attachments": [{"url": a.url, "title": a.title} for a in self.attachments],
         }
         canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import lxml.etree
 import lxml.html
@@ -83,13 +83,38 @@ class Block:
     src: str = ""  # image: absolute URL
     caption: str = ""  # image: caption found with it (figcaption)
     tag: str = ""  # tag of the element the text came from
-    centered: bool = False
-    right_aligned: bool = False
-    emphasized: bool = False  # all of the text is inside <em>/<i>
-    bold: bool = False  # all of the text is inside <strong>/<b>
     link_text: int = 0  # characters of text inside links
     links: list[tuple[str, str]] = field(default_factory=list)  # (absolute href, text)
-    caption_hint: bool = False  # class or markup says "caption"
+    source: lxml.html.HtmlElement | None = field(default=None, repr=False, compare=False)
+    whole_element: bool = False  # the text is all of ``source``'s text
+
+    # Layout hints, read from the source element only when a rule asks (most never do).
+    @cached_property
+    def _hints(self) -> dict[str, bool]:
+        return _describe(self)
+
+    @property
+    def centered(self) -> bool:
+        return self._hints["centered"]
+
+    @property
+    def right_aligned(self) -> bool:
+        return self._hints["right_aligned"]
+
+    @property
+    def emphasized(self) -> bool:
+        """All of the text is inside <em>/<i>."""
+        return self._hints["emphasized"]
+
+    @property
+    def bold(self) -> bool:
+        """All of the text is inside <strong>/<b>."""
+        return self._hints["bold"]
+
+    @property
+    def caption_hint(self) -> bool:
+        """The class or the markup says "caption"."""
+        return self._hints["caption_hint"]
 
     @property
     def link_density(self) -> float:
@@ -206,9 +231,8 @@ class BlockReader:
         parts = [p for p in re.split(r"\n[ \t\u00a0\u200b]*\n", raw) if p.strip()]
         whole_element = len(parts) == 1 and source is not None and self._whole
         for part in parts:
-            block = Block(kind="text", text=part.replace("\n", " "), tag=_tag(source))
-            if source is not None:
-                _describe(block, source, whole_element)
+            block = Block(kind="text", text=part.replace("\n", " "), tag=_tag(source),
+                          source=source, whole_element=whole_element)
             if len(parts) == 1:
                 block.links, block.link_text = links, link_chars
             else:
@@ -228,32 +252,38 @@ def _tag(element: lxml.html.HtmlElement | None) -> str:
     return element.tag if element is not None and isinstance(element.tag, str) else ""
 
 
-def _describe(block: Block, source: lxml.html.HtmlElement, whole_element: bool) -> None:
-    """Fill in the layout hints of a text block from the element it came from."""
+def _describe(block: Block) -> dict[str, bool]:
+    """The layout hints of a text block, from the element it came from."""
+    hints = dict.fromkeys(("centered", "right_aligned", "emphasized", "bold", "caption_hint"),
+                          False)
+    source = block.source
+    if source is None:
+        return hints
     style = (source.get("style") or "").replace(" ", "").lower()
     align = (source.get("align") or "").lower()
-    block.centered = "text-align:center" in style or align == "center" or source.tag == "center"
-    block.right_aligned = "text-align:right" in style or align == "right"
+    hints["centered"] = "text-align:center" in style or align == "center" or source.tag == "center"
+    hints["right_aligned"] = "text-align:right" in style or align == "right"
     words = class_words(source)
-    block.caption_hint = source.tag == "figcaption" or bool(
+    hints["caption_hint"] = source.tag == "figcaption" or bool(
         words & {"caption", "chuthich", "imgcaption", "imagecaption", "image_desc", "desc"}
     )
-    if not (block.centered or block.right_aligned):
+    if not (hints["centered"] or hints["right_aligned"]):
         parent = source.getparent()
         if parent is not None:
             pstyle = (parent.get("style") or "").replace(" ", "").lower()
-            block.right_aligned = "text-align:right" in pstyle or parent.get("align") == "right"
+            hints["right_aligned"] = "text-align:right" in pstyle or parent.get("align") == "right"
     text = " ".join(block.text.split())
-    if text and whole_element:
-        block.emphasized = _all_inside(source, EMPHASIS_TAGS, text)
-        block.bold = _all_inside(source, frozenset({"strong", "b"}), text)
+    if text and block.whole_element:
+        hints["emphasized"] = _all_inside(source, EMPHASIS_TAGS, text)
+        hints["bold"] = _all_inside(source, frozenset({"strong", "b"}), text)
     elif text:
         # A <br>-separated line: look for an inline element holding exactly this text.
         for inline in source.iter("em", "i", "strong", "b"):
             if " ".join(inline.text_content().split()) == text:
-                block.emphasized = inline.tag in EMPHASIS_TAGS
-                block.bold = inline.tag in ("strong", "b")
+                hints["emphasized"] = inline.tag in EMPHASIS_TAGS
+                hints["bold"] = inline.tag in ("strong", "b")
                 break
+    return hints
 
 
 def _all_inside(source: lxml.html.HtmlElement, tags: frozenset[str], text: str) -> bool:

@@ -63,8 +63,12 @@ def crawl(portal: FaultyPortal, archive: Path, *extra: str, budget: float = 60) 
         started = time.monotonic()
         process = subprocess.Popen(crawl_command(portal, *FAST, *extra), cwd=ROOT, env=env,
                                    stdout=subprocess.DEVNULL, stderr=log, text=True)
-        while True:  # wait4, not wait: it also gives this process's own peak memory
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        peak_kb = 0
+        while True:
+            # The crawl's own peak memory: VmHWM of its process. (wait4's ru_maxrss would keep
+            # the peak of the forked pytest from before the exec, which grows along the suite.)
+            peak_kb = max(peak_kb, _vm_hwm_kb(process.pid))
+            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() - started > budget:
@@ -75,7 +79,19 @@ def crawl(portal: FaultyPortal, archive: Path, *extra: str, budget: float = 60) 
         process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
         log.seek(0)
-        return Run(process.returncode, log.read(), seconds, usage.ru_maxrss / 1024)
+        return Run(process.returncode, log.read(), seconds, peak_kb / 1024)
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    """The peak resident memory of a running process, in KB (0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def query(archive: Path, sql: str, *params) -> list[tuple]:

@@ -62,7 +62,7 @@ def assemble(blocks: list[Block], *, lead: str = "", title: str = "") -> Content
             kept.append(image)
             previous = image
             continue
-        text = textnorm.clean_inline(block.text)
+        text = block.text = textnorm.clean_inline(block.text)  # cleaned once, here
         if not text:
             continue
         if textnorm.is_cms_id(text):
@@ -94,7 +94,7 @@ def assemble(blocks: list[Block], *, lead: str = "", title: str = "") -> Content
             parts.images.append(item)
             html_parts.append(_figure_html(item))
             continue
-        paragraph = textnorm.clean_inline(item.text)
+        paragraph = item.text
         if not parts.paragraphs and paragraph in (lead_norm, title_norm):
             continue  # the lead or title repeated as the first paragraph
         parts.paragraphs.append(paragraph)

@@ -17,6 +17,7 @@ import lxml.etree
 import lxml.html
 
 from crawler.extraction.document import absolute_url
+from crawler.text import clean_inline
 
 BLOCK_TAGS = frozenset(
     "p div section article main h1 h2 h3 h4 h5 h6 ul ol li blockquote table thead tbody tfoot tr "
@@ -272,14 +273,14 @@ def _describe(block: Block) -> dict[str, bool]:
         if parent is not None:
             pstyle = (parent.get("style") or "").replace(" ", "").lower()
             hints["right_aligned"] = "text-align:right" in pstyle or parent.get("align") == "right"
-    text = " ".join(block.text.split())
+    text = clean_inline(block.text)
     if text and block.whole_element:
         hints["emphasized"] = _all_inside(source, EMPHASIS_TAGS, text)
         hints["bold"] = _all_inside(source, frozenset({"strong", "b"}), text)
     elif text:
         # A <br>-separated line: look for an inline element holding exactly this text.
         for inline in source.iter("em", "i", "strong", "b"):
-            if " ".join(inline.text_content().split()) == text:
+            if clean_inline(inline.text_content()) == text:
                 hints["emphasized"] = inline.tag in EMPHASIS_TAGS
                 hints["bold"] = inline.tag in ("strong", "b")
                 break
@@ -289,7 +290,7 @@ def _describe(block: Block) -> dict[str, bool]:
 def _all_inside(source: lxml.html.HtmlElement, tags: frozenset[str], text: str) -> bool:
     inside = "".join(e.text_content() for e in source.iter(*tags) if e.getparent() is not None
                      and not any(a.tag in tags for a in e.iterancestors() if a is not source))
-    return " ".join(inside.split()) == text
+    return clean_inline(inside) == text
 
 
 def _inner_html(element: lxml.html.HtmlElement) -> str:

@@ -226,11 +226,8 @@ class TinLanhDaoSpider(scrapy.Spider):
             yield scrapy.Request(target, callback=self.parse_listing, errback=self.failed)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
-        """Extract one article page.
-
-        @url https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho
-        @returns items 0 1
-        """
+        """Extract one article page (no contract: no live article URL is known from here;
+        check one with ``tinlanhdao extract``)."""
         target = _redirect_target(response)
         if target:
             yield from self._follow_redirect(response, target)

@@ -14,10 +14,18 @@ folds tone and vowel marks but never folds đ to d. The triggers therefore index
 text followed, when it contains đ or Đ, by a copy with đ -> d, so "da nang" and "Đà Nẵng" both
 match through the plain tokenizer, in any tool. Because the index differs from the content
 table, FTS5's own 'rebuild' command would lose the d-copies: use ``rebuild_search_index``.
+
+Beside it, ``articles_fts_pairs`` (m005) indexes each text's folded words as adjacent pairs,
+one token each ("Đà Nẵng" -> ``da_nang``), so the CLI's phrase pass looks up a few rare pair
+tokens instead of intersecting the long lists of common syllables ("da", "nang"). Pairs need
+code, not SQL: ``Archive.store_article`` and ``rebuild_search_index`` keep this table in sync;
+other writers must run ``tinlanhdao reindex`` afterwards. It is contentless (no copy of the
+text) and no other tool reads it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +33,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from archive.captures import m004_captures  # defined beside the captures it creates
+from crawler.text import fold_for_search
 
 SEARCH_TABLE = "articles_fts"
 SEARCH_COLUMNS = ("title", "lead", "body")
@@ -32,6 +41,10 @@ SEARCH_TOKENIZER = "unicode61 remove_diacritics 2"
 # bm25 weights for (title, lead, body): a word in the title counts most.
 SEARCH_WEIGHTS = "10.0, 4.0, 1.0"
 SEARCH_RANK = f"bm25({SEARCH_WEIGHTS})"  # the index's default `rank`, for tools that use it
+# The pair index (m005): each text's folded words as adjacent pairs, one token each ("da_nang").
+PAIRS_TABLE = "articles_fts_pairs"
+PAIRS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
+_WORD = re.compile(r"[^\W_]+")  # a word as unicode61 sees one (the underscore separates)
 
 
 @dataclass(frozen=True)
@@ -396,11 +409,65 @@ def m003_run_details(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["removed_at"], if_not_exists=True)
 
 
+def pair_text(text: str | None) -> str:
+    """The pair index's text for ``text``: its folded words as adjacent pairs joined by '_'.
+
+    ``pair_text("Đà Nẵng mới")`` is ``"da_nang nang_moi"``; a one-word text has no pairs.
+    """
+    words = _WORD.findall(fold_for_search(text))
+    return " ".join(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+
+
+def pair_phrase(words: tuple[str, ...] | list[str]) -> str:
+    """The pair index's FTS5 phrase for two or more folded words: ``"da_nang nang_moi"``."""
+    return '"' + " ".join(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)) + '"'
+
+
+def index_pairs(db: sqlite_utils.Database, article_id: int, old: tuple | None = None) -> None:
+    """Index the pairs of the article ``article_id`` as it is now in ``articles``; ``old`` is
+    its (title, lead, body) as last indexed, removed first (a contentless index needs them)."""
+    columns = ", ".join(SEARCH_COLUMNS)
+    if old is not None:
+        db.execute(
+            f"INSERT INTO {PAIRS_TABLE}({PAIRS_TABLE}, rowid, {columns}) "
+            "VALUES ('delete', ?, ?, ?, ?)",
+            [article_id, *(pair_text(value) for value in old)],
+        )
+    row = db.execute(f"SELECT {columns} FROM articles WHERE id = ?", [article_id]).fetchone()
+    if row is not None:
+        db.execute(
+            f"INSERT INTO {PAIRS_TABLE}(rowid, {columns}) VALUES (?, ?, ?, ?)",
+            [article_id, *(pair_text(value) for value in row)],
+        )
+
+
+def rebuild_pairs_index(db: sqlite_utils.Database) -> None:
+    """Empty ``articles_fts_pairs`` and index the pairs of every article again."""
+    columns = ", ".join(SEARCH_COLUMNS)
+    db.execute(f"INSERT INTO {PAIRS_TABLE}({PAIRS_TABLE}) VALUES ('delete-all')")
+    rows = db.execute(f"SELECT id, {columns} FROM articles ORDER BY id")
+    db.conn.executemany(
+        f"INSERT INTO {PAIRS_TABLE}(rowid, {columns}) VALUES (?, ?, ?, ?)",
+        ((row[0], *(pair_text(value) for value in row[1:])) for row in rows),
+    )
+
+
+def m005_search_pairs(db: sqlite_utils.Database) -> None:
+    """Create the pair index ``articles_fts_pairs`` (see the module docstring) and fill it."""
+    columns = ", ".join(SEARCH_COLUMNS)
+    db.execute(
+        f"CREATE VIRTUAL TABLE {PAIRS_TABLE} USING fts5({columns}, content='', "
+        f'tokenize="{PAIRS_TOKENIZER}")'
+    )
+    rebuild_pairs_index(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_tables,
     m002_search_index,
     m003_run_details,
     m004_captures,
+    m005_search_pairs,
 ]
 
 
@@ -433,7 +500,8 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 
 
 def rebuild_search_index(db: sqlite_utils.Database) -> None:
-    """Empty ``articles_fts`` and index every article again, the way the triggers do.
+    """Empty ``articles_fts`` and index every article again, the way the triggers do; the
+    same for the pair index ``articles_fts_pairs`` when it exists (from m005 on).
 
     Use this instead of FTS5's 'rebuild' command, which would index the plain content and lose
     the đ -> d copies that make "da nang" find "Đà Nẵng".
@@ -445,3 +513,5 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
             f"INSERT INTO {SEARCH_TABLE}(rowid, {columns}) "
             f"SELECT articles.id, {search_index_values('articles')} FROM articles"
         )
+        if db.table(PAIRS_TABLE).exists():
+            rebuild_pairs_index(db)

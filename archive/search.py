@@ -34,7 +34,7 @@ from typing import Any
 import sqlite_utils
 
 from archive.errors import QueryError
-from archive.schema import SEARCH_TABLE, SEARCH_WEIGHTS
+from archive.schema import PAIRS_TABLE, SEARCH_TABLE, SEARCH_WEIGHTS, pair_phrase
 from crawler.text import clean_inline, fold_for_search
 
 MAX_TERMS = 64
@@ -65,6 +65,16 @@ class ParsedQuery:
     match: str
     terms: tuple[Term, ...]
     phrase: str = ""  # for plain multi-word queries: all the words as one phrase, searched first
+
+    @property
+    def phrase_pairs(self) -> str:
+        """The phrase searched first as a phrase of the pair index (``"da_nang nang_moi"``):
+        for a plain multi-word query, or a query that is one quoted phrase; else ''."""
+        if self.phrase:
+            return pair_phrase([word for term in self.terms for word in term.words])
+        if len(self.terms) == 1 and not self.terms[0].prefix and len(self.terms[0].words) > 1:
+            return pair_phrase(self.terms[0].words)
+        return ""
 
     def matches_word(self, folded_word: str) -> bool:
         """True if a (folded) word of a text should be highlighted for this query."""
@@ -298,34 +308,44 @@ def search_articles(
         params.append(" ".join(folded_words(author)))
     ranked: list[tuple[int, float]] = []
     # Phrase matches first (when the query has one), then the others with all the words; the
-    # second pass only runs when the phrase matches do not fill the page.
-    for match in (m for m in (parsed.phrase, parsed.match) if m):
+    # second pass only runs when the phrase matches do not fill the page. The phrase is looked
+    # up in the pair index: a few rare pair tokens instead of common syllables side by side.
+    passes = [(True, parsed.phrase_pairs), (False, parsed.match)]
+    if parsed.phrase_pairs and not parsed.phrase:  # one quoted phrase: the pair pass is all
+        passes = passes[:1]
+    for pairs, match in ((p, m) for p, m in passes if m):
         if len(ranked) >= limit:
             break
         seen = {id_ for id_, _ in ranked}
-        found = _best_ids(db, match, filters, params, limit + len(ranked))
+        found = _best_ids(db, match, filters, params, limit + len(ranked), pairs)
         ranked += [hit for hit in found if hit[0] not in seen][: limit - len(ranked)]
     return [_hit(row, score, parsed, marks) for row, score in _with_texts(db, ranked)]
 
 
 def _best_ids(
-    db: sqlite_utils.Database, match: str, filters: str, params: list[str], limit: int
+    db: sqlite_utils.Database,
+    match: str,
+    filters: str,
+    params: list[str],
+    limit: int,
+    pairs: bool = False,
 ) -> list[tuple[int, float]]:
-    """(id, bm25 score) of the best ``limit`` articles matching ``match``, best first (equal
-    scores by id).
+    """(id, bm25 score) of the best ``limit`` articles matching ``match`` in ``articles_fts``,
+    or in the pair index ``articles_fts_pairs`` if ``pairs``, best first (equal scores by id).
 
     Only the index is read, plus the articles table when there are filters. bm25() with
     explicit weights and SQLite's ORDER BY ... LIMIT is faster than FTS5's ``ORDER BY rank``,
     which (SQLite 3.40) sorts every match in a nested query of its own.
     """
-    score = f"bm25({SEARCH_TABLE}, {SEARCH_WEIGHTS})"
+    table = PAIRS_TABLE if pairs else SEARCH_TABLE
+    score = f"bm25({table}, {SEARCH_WEIGHTS})"
     join, where = "", ""
     if filters:
-        join = f"JOIN articles a ON a.id = {SEARCH_TABLE}.rowid"
+        join = f"JOIN articles a ON a.id = {table}.rowid"
         where = f"AND {filters}"
     sql = (
-        f"SELECT {SEARCH_TABLE}.rowid, {score} AS score FROM {SEARCH_TABLE} {join} "
-        f"WHERE {SEARCH_TABLE} MATCH ? {where} ORDER BY score LIMIT ?"
+        f"SELECT {table}.rowid, {score} AS score FROM {table} {join} "
+        f"WHERE {table} MATCH ? {where} ORDER BY score LIMIT ?"
     )
     try:
         found = db.execute(sql, [match, *params, limit]).fetchall()

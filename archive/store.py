@@ -246,6 +246,7 @@ class Archive:
             current = self._article_row(record.url)
             if current is None:
                 article_id = self._insert_article(row, seen_at)
+                schema.index_pairs(self.db, article_id)
                 revision_id = self._add_revision(article_id, row, seen_at, run_id)
                 self._add_images(article_id, revision_id, record.images, record.attachments)
                 return "new"
@@ -259,7 +260,11 @@ class Archive:
                 )
                 return "unchanged"
             row.update(last_seen=last_seen, removed_at=None, removed_reason=None)
+            indexed = self.db.execute(
+                "SELECT title, lead, body FROM articles WHERE id = ?", [article_id]
+            ).fetchone()
             self.db.table("articles").update(article_id, row)
+            schema.index_pairs(self.db, article_id, old=indexed)
             revision_id = self._add_revision(article_id, row, seen_at, run_id)
             self._replace_images_if_changed(article_id, revision_id, record, seen_at)
             return "changed"

@@ -46,6 +46,15 @@ The measures, per query, median and p95 over repeated runs (warm cache):
   LIMIT 20``. It stops as soon as it has 20 rows, so it is fast for broad queries.
 * LIKE all: the same condition without ORDER BY and LIMIT: the full scan that finding (and so
   ranking) every match needs.
+
+The phrase pass reads the pair index ``articles_fts_pairs`` (m005; see docs/archive.md,
+Search), the all-words pass ``articles_fts``. The "FTS index" size reported is
+``articles_fts``'s; the pair index's is reported beside it. Last figures (100,000 articles,
+2 CPUs, load about 2): typical queries worst p95 36 ms (52 ms before the pair index); speed-up
+vs LIKE all 100-190x except "Nguyễn Ngọc Hè" (49x: the phrase is in 10.6% of the articles, and
+bm25 scores them all) and "giai ngan von dau tu" (20x: no article has the phrase, so the
+all-words pass scores the 13.9% with all five common syllables); storing 480 articles/s (1,090
+before); pair index 366 MB beside articles_fts' 326 MB, for 376 MB of text.
 """
 
 from __future__ import annotations
@@ -525,10 +534,17 @@ def report_sizes(archive: Archive, path: Path) -> None:
             "SELECT coalesce(sum(length(sz)), 0) FROM articles_fts_docsize"
         ).fetchone()[0]
     )
+    pairs_bytes = (
+        archive.db.execute("SELECT sum(length(block)) FROM articles_fts_pairs_data").fetchone()[0]
+        + archive.db.execute(
+            "SELECT coalesce(sum(length(sz)), 0) FROM articles_fts_pairs_docsize"
+        ).fetchone()[0]
+    )
     mb = 1024 * 1024
     print(
         f"\nIndexed text (title+lead+body, UTF-8): {text_bytes / mb:,.0f} MB; "
         f"FTS index: {index_bytes / mb:,.0f} MB ({index_bytes / text_bytes:.2f}x the text); "
+        f"pair index: {pairs_bytes / mb:,.0f} MB ({pairs_bytes / text_bytes:.2f}x); "
         f"whole archive file: {path.stat().st_size / mb:,.0f} MB."
     )
 

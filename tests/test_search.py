@@ -14,6 +14,7 @@ from conftest_archive import build_archive, da_nang_article, other_article, seed
 from sqlite_utils.cli import cli as sqlite_utils_cli
 
 from archive import Archive, QueryError
+from archive.schema import pair_phrase, pair_text
 from archive.search import highlight, parse_query, snippet
 from archive.web import build_datasette, metadata_for
 
@@ -301,7 +302,8 @@ def test_phrase_filling_the_page_skips_the_all_words_pass(archive: Archive) -> N
     # "nong thon moi" side by side is in the seed article: with limit 1 the phrase pass is
     # enough; with the default limit the all-words pass runs too.
     one = [s for s in statements(archive, "nong thon moi", limit=1) if "MATCH" in s]
-    assert len(one) == 1 and '"nong thon moi"' in one[0]
+    assert len(one) == 1 and '"nong_thon thon_moi"' in one[0]  # the phrase, in the pair index
+    assert "articles_fts_pairs" in one[0]
     assert len([s for s in statements(archive, "nong thon moi") if "MATCH" in s]) == 2
 
 
@@ -336,3 +338,59 @@ def test_snippet_marks_prefixes_and_ignores_partial_words() -> None:
     )
     assert snippet("", query) == ""
     assert snippet("Không có gì", query) == "Không có gì"
+
+
+# --- the pair index (articles_fts_pairs) ------------------------------------------------------
+
+
+def pair_ids(archive: Archive, phrase: str) -> list[int]:
+    sql = "SELECT rowid FROM articles_fts_pairs WHERE articles_fts_pairs MATCH ? ORDER BY rowid"
+    return [row[0] for row in archive.db.execute(sql, [phrase])]
+
+
+def test_pair_text_and_phrase() -> None:
+    assert pair_text("Đà Nẵng mới, Cần-Thơ") == "da_nang nang_moi moi_can can_tho"
+    assert pair_text("Một") == "" and pair_text(None) == ""
+    assert pair_phrase(("da", "nang", "moi")) == '"da_nang nang_moi"'
+
+
+def test_pair_index_follows_new_and_changed_articles(tmp_path: Path) -> None:
+    db_path = build_archive(tmp_path / "tinlanhdao.db", [da_nang_article()])
+    with Archive(db_path) as archive:
+        [article_id] = [row[0] for row in archive.db.execute("SELECT id FROM articles")]
+        assert pair_ids(archive, "da_nang") == [article_id]
+        changed = da_nang_article(
+            title="Lãnh đạo thành phố làm việc với đoàn Huế",
+            lead="Chiều 5/6, lãnh đạo tiếp đoàn công tác.",
+            body="Hai thành phố bàn về nông thôn mới.",
+        )
+        assert archive.store_article(changed) == "changed"
+        assert pair_ids(archive, "da_nang") == []
+        assert pair_ids(archive, '"nong_thon thon_moi"') == [article_id]
+        archive.db.execute(
+            "INSERT INTO articles_fts_pairs(articles_fts_pairs) VALUES ('integrity-check')"
+        )
+        assert found(archive, "nong thon moi") == [changed.url]
+        assert found(archive, "da nang") == []
+
+
+def test_quoted_phrase_searches_the_pair_index_only(archive: Archive) -> None:
+    ranking = [s for s in statements(archive, '"da nang"') if "MATCH" in s]
+    assert len(ranking) == 1 and "articles_fts_pairs" in ranking[0]
+    assert found(archive, '"Đà Nẵng"') == [da_nang_article().url]
+
+
+def test_m005_builds_pairs_for_existing_articles_and_reindex_rebuilds(db_path: Path) -> None:
+    with Archive(db_path) as archive:
+        archive.db.execute("DROP TABLE articles_fts_pairs")
+        archive.db.execute("DELETE FROM migrations WHERE name = 'm005_search_pairs'")
+    with Archive(db_path) as archive:  # migrated again: m005 indexes the stored articles
+        assert (
+            pair_ids(archive, "da_nang") and found(archive, "da nang")[0] == da_nang_article().url
+        )
+        archive.db.execute(
+            "INSERT INTO articles_fts_pairs(articles_fts_pairs) VALUES ('delete-all')"
+        )
+        assert pair_ids(archive, "da_nang") == []
+        archive.rebuild_search_index()
+        assert pair_ids(archive, "da_nang")

@@ -472,10 +472,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    print(f"Sample portal: {portal.base_url}/", flush=True)
-    print(f"Section:       {portal.section_url}", flush=True)
-    print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
-    try:
+    try:  # Ctrl-C may come as soon as the first line is out: everything below is covered
+        print(f"Sample portal: {portal.base_url}/", flush=True)
+        print(f"Section:       {portal.section_url}", flush=True)
+        print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)

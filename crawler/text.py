@@ -249,6 +249,6 @@ _DATE_LINE_WORDS = re.compile(
 def is_date_line(text: str) -> bool:
     """True when ``text`` is only a date line, like "Thứ Sáu, 19/05/2023 - 08:15"."""
     text = clean_inline(text)
-    if not text or len(text) > 80 or parse_vietnamese_date(text) is None:
-        return False
-    return not _DATE_LINE_WORDS.sub("", text)
+    if not text or len(text) > 80 or _DATE_LINE_WORDS.sub("", text):
+        return False  # (the cheap test first: most short lines have other words)
+    return parse_vietnamese_date(text) is not None

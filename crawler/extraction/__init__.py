@@ -13,7 +13,12 @@ import logging
 from crawler.extraction.article import Article, Attachment, Image, NotAnArticle
 from crawler.extraction.document import canonical_url, decode_html, parse_html, strip_never_content
 from crawler.extraction.fallback import GenericNewsLayout
-from crawler.extraction.layouts import CanThoCurrentLayout, PageLayout, WebSphereLayout
+from crawler.extraction.layouts import (
+    CanThoCurrentLayout,
+    PageLayout,
+    WebSphereLayout,
+    page_classes,
+)
 
 __all__ = ["Article", "Attachment", "Image", "NotAnArticle", "LAYOUTS", "extract_page"]
 
@@ -42,8 +47,9 @@ def extract_page(
         strip_never_content(root)
         page_url = canonical_url(root, url)
         failure: NotAnArticle | None = None
+        classes = page_classes(root)
         for layout in LAYOUTS:
-            if layout.matches(root):
+            if layout.matches(root, classes):
                 try:
                     return layout(root, page_url).extract()
                 except NotAnArticle as error:

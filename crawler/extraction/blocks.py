@@ -38,7 +38,11 @@ BOILERPLATE_CLASS_WORDS = frozenset(
 )
 # Elements that are always chrome, wherever they sit.
 BOILERPLATE_TAGS = ("nav", "aside", "footer")
-_MAYBE_BOILERPLATE = ".//*[@class or @id] | " + " | ".join(f".//{t}" for t in BOILERPLATE_TAGS)
+_MAYBE_BOILERPLATE = lxml.etree.XPath(
+    ".//*[@class or @id] | " + " | ".join(f".//{t}" for t in BOILERPLATE_TAGS)
+)
+_HAS_IMAGE = lxml.etree.XPath("boolean(.//img)")
+_HAS_IMAGE_OR_BREAK = lxml.etree.XPath("boolean(.//img | .//br)")
 _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 
 
@@ -69,7 +73,7 @@ def is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
 
 def prune_boilerplate(container: lxml.html.HtmlElement) -> None:
     """Remove boilerplate containers inside ``container`` (not the container itself)."""
-    for element in container.xpath(_MAYBE_BOILERPLATE):
+    for element in _MAYBE_BOILERPLATE(container):
         if element.getparent() is not None and is_boilerplate_element(element):
             element.drop_tree()
 
@@ -186,7 +190,7 @@ class BlockReader:
             if element.text:
                 self._pieces.append(_flat(element.text))
             return False
-        if tag == "a" and not element.xpath(".//img"):
+        if tag == "a" and not _HAS_IMAGE(element):
             text = _flat(element.text_content())
             href = absolute_url(self.base_url, element.get("href"))
             self._pieces.append(text)
@@ -194,7 +198,7 @@ class BlockReader:
             if href:
                 self._links.append((href, text))
             return True
-        if element.xpath(".//img|.//br") or any(
+        if _HAS_IMAGE_OR_BREAK(element) or any(
             isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in element.iterdescendants()
         ):
             if element.text:  # an inline element holding blocks or images: walk into it

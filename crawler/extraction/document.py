@@ -17,8 +17,9 @@ NEVER_CONTENT = ("script", "style", "noscript", "template", "iframe", "object", 
 # Void elements that libxml2 may wrap around what follows them: unwrap, never drop the subtree.
 UNWRAP = ("embed", "param", "source", "track", "wbr")
 # <form> itself stays: ASP.NET portals wrap the whole page in one.
-_NEVER_CONTENT_XPATH = " | ".join(f"//{tag}" for tag in NEVER_CONTENT)
-_UNWRAP_XPATH = " | ".join(f"//{tag}" for tag in UNWRAP)
+_NEVER_CONTENT_OR_UNWRAP = lxml.etree.XPath(
+    " | ".join(f"//{tag}" for tag in NEVER_CONTENT + UNWRAP)
+)
 _MAX_CHARS = 5_000_000  # larger pages are cut; no real article is this big
 
 
@@ -72,10 +73,11 @@ def _flatten_runaway_nesting(text: str) -> str:
 
 def strip_never_content(root: lxml.html.HtmlElement) -> None:
     """Remove scripts, styles, embedded frames and form controls, keeping their tail text."""
-    for element in root.xpath(_NEVER_CONTENT_XPATH):
-        element.drop_tree()
-    for element in root.xpath(_UNWRAP_XPATH):
-        element.drop_tag()
+    for element in _NEVER_CONTENT_OR_UNWRAP(root):
+        if element.tag in UNWRAP:
+            element.drop_tag()
+        else:
+            element.drop_tree()
 
 
 def canonical_url(root: lxml.html.HtmlElement, url: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+import lxml.etree
 import lxml.html
 from lxml.cssselect import CSSSelector
 
@@ -36,7 +37,8 @@ class PageLayout:
     """Base class: a page layout with selectors; subclasses set the class attributes."""
 
     name = "base"
-    MARKERS: tuple[CSSSelector, ...] = ()
+    MARKER_CLASSES: frozenset[str] = frozenset()  # the page has an element with one of these
+    MARKERS: tuple[CSSSelector, ...] = ()  # ...or matches one of these selectors
     ARTICLE: CSSSelector | None = None  # the article block; other selectors search inside it
     TITLE: CSSSelector | None = None
     DATE: CSSSelector | None = None
@@ -56,8 +58,14 @@ class PageLayout:
         self.scope: lxml.html.HtmlElement = found[0] if found else root
 
     @classmethod
-    def matches(cls, root: lxml.html.HtmlElement) -> bool:
-        """True when the page carries one of this layout's markers."""
+    def matches(cls, root: lxml.html.HtmlElement, classes: frozenset[str] | None = None) -> bool:
+        """True when the page carries one of this layout's markers. ``classes``: the page's
+        class names (``page_classes``), when the caller has them already."""
+        if cls.MARKER_CLASSES:
+            if classes is None:
+                classes = page_classes(root)
+            if classes & cls.MARKER_CLASSES:
+                return True
         return any(marker(root) for marker in cls.MARKERS)
 
     # --- fields ---
@@ -154,14 +162,23 @@ class PageLayout:
             images=parts.images,
             attachments=attachments,
             word_count=textnorm.word_count(" ".join([title, lead, body])),
-            fetched_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds")[:19] + "Z",
             layout=self.name,
         )
 
 
+_LINKS_AND_IMAGES = lxml.etree.XPath(".//a[@href] | .//img[@src]")
+_CLASS_ATTRIBUTES = lxml.etree.XPath("//@class")
+
+
+def page_classes(root: lxml.html.HtmlElement) -> frozenset[str]:
+    """Every class name used in the page."""
+    return frozenset(" ".join(_CLASS_ATTRIBUTES(root)).split())
+
+
 def _absolutize_links(container: lxml.html.HtmlElement, base: str) -> None:
     """Make the links and image sources inside ``container`` absolute (for ``body_html``)."""
-    for element in container.xpath(".//a[@href] | .//img[@src]"):
+    for element in _LINKS_AND_IMAGES(container):
         attribute = "href" if element.tag == "a" else "src"
         resolved = absolute_url(base, element.get(attribute))
         if resolved:
@@ -172,7 +189,7 @@ class CanThoCurrentLayout(PageLayout):
     """The current site, www.cantho.gov.vn (class names from a public scraper of it)."""
 
     name = "cantho-current"
-    MARKERS = (_css("div.ArticleDetail, .ArticleContent, .PostContent"),)
+    MARKER_CLASSES = frozenset({"ArticleDetail", "ArticleContent", "PostContent"})
     ARTICLE = _css("div.ArticleDetail, div.PostDetail")
     TITLE = _css(".ArticleHeader, .PostTitle, h1")
     DATE = _css(".ArticleDate, .PostDate")
@@ -189,7 +206,7 @@ class WebSphereLayout(PageLayout):
     """The WebSphere Portal era site (now old.cantho.gov.vn): a WCM content portlet."""
 
     name = "cantho-websphere"
-    MARKERS = (_css("div.wcm-chitiet, div.wcm-noidung"),)
+    MARKER_CLASSES = frozenset({"wcm-chitiet", "wcm-noidung"})
     ARTICLE = _css("div.wcm-chitiet")
     TITLE = _css(".wcm-tieude")
     DATE = _css(".wcm-ngaydang")

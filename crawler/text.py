@@ -106,9 +106,13 @@ _BOILERPLATE = re.compile(
 _BOILERPLATE_MAX_CHARS = 300  # longer blocks are only checked for the reader widget's text
 
 
-def is_boilerplate(text: str) -> bool:
-    """True when the whole of ``text`` (one block, normalized) is a known boilerplate text."""
-    text = clean_inline(text)
+def is_boilerplate(text: str, normalized: bool = False) -> bool:
+    """True when the whole of ``text`` (one block) is a known boilerplate text.
+
+    ``normalized=True`` (here and in the functions below) says ``text`` has been through
+    ``clean_inline`` already, which saves cleaning it again.
+    """
+    text = text if normalized else clean_inline(text)
     if len(text) > _BOILERPLATE_MAX_CHARS and not text.startswith("Tiêu đề bài viết"):
         return False
     return bool(_BOILERPLATE.fullmatch(text))
@@ -119,9 +123,9 @@ def is_boilerplate(text: str) -> bool:
 CMS_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 
 
-def is_cms_id(text: str) -> bool:
+def is_cms_id(text: str, normalized: bool = False) -> bool:
     """True when ``text`` is nothing but a CMS content id (a UUID)."""
-    text = clean_inline(text)
+    text = text if normalized else clean_inline(text)
     return len(text) == 36 and bool(CMS_UUID.fullmatch(text))
 
 
@@ -140,15 +144,15 @@ _CREDIT = re.compile(
 )
 
 
-def parse_labelled_byline(text: str) -> str | None:
+def parse_labelled_byline(text: str, normalized: bool = False) -> str | None:
     """Return the name in a labelled byline ("Tin, ảnh: Minh Huyền" -> "Minh Huyền"), else None."""
-    match = _BYLINE.match(clean_inline(text))
+    match = _BYLINE.match(text if normalized else clean_inline(text))
     return clean_inline(match.group("name")) if match else None
 
 
-def looks_like_name(text: str, max_words: int = 6) -> bool:
+def looks_like_name(text: str, max_words: int = 6, normalized: bool = False) -> bool:
     """True when ``text`` reads like a bare byline: a few capitalized words, no sentence."""
-    text = clean_inline(text)
+    text = text if normalized else clean_inline(text)
     if not text or len(text) > 60 or text[-1] in ".:;?!,":
         return False
     words = [w for w in re.split(r"[\s,\-–]+", text) if w]
@@ -157,12 +161,12 @@ def looks_like_name(text: str, max_words: int = 6) -> bool:
     return all(w[0].isupper() and w.replace(".", "").isalpha() for w in words)
 
 
-def split_photo_credit(caption: str) -> tuple[str, str]:
+def split_photo_credit(caption: str, normalized: bool = False) -> tuple[str, str]:
     """Split a caption into (caption, credit).
 
     ``"Đoàn thăm (Ảnh: Xuân Giang)"`` gives ``("Đoàn thăm", "Xuân Giang")``.
     """
-    caption = clean_inline(caption)
+    caption = caption if normalized else clean_inline(caption)
     match = _CREDIT.search(caption)
     if not match:
         return caption, ""
@@ -246,9 +250,9 @@ _DATE_LINE_WORDS = re.compile(
 )
 
 
-def is_date_line(text: str) -> bool:
+def is_date_line(text: str, normalized: bool = False) -> bool:
     """True when ``text`` is only a date line, like "Thứ Sáu, 19/05/2023 - 08:15"."""
-    text = clean_inline(text)
+    text = text if normalized else clean_inline(text)
     if not text or len(text) > 80 or _DATE_LINE_WORDS.sub("", text):
         return False  # (the cheap test first: most short lines have other words)
     return parse_vietnamese_date(text) is not None

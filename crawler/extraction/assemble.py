@@ -65,7 +65,7 @@ def assemble(blocks: list[Block], *, lead: str = "", title: str = "") -> Content
         text = block.text = textnorm.clean_inline(block.text)  # cleaned once, here
         if not text:
             continue
-        if textnorm.is_cms_id(text):
+        if textnorm.is_cms_id(text, normalized=True):
             parts.cms_id = parts.cms_id or text
             continue
         if text.rstrip(" :").lower() in _RELATED_HEADINGS:
@@ -74,12 +74,12 @@ def assemble(blocks: list[Block], *, lead: str = "", title: str = "") -> Content
         if after_related_heading and block.link_density > 0.6:
             continue
         after_related_heading = False
-        if textnorm.is_boilerplate(text) or textnorm.is_date_line(text):
+        if textnorm.is_boilerplate(text, True) or textnorm.is_date_line(text, True):
             continue
         if _take_attachments(block, text, parts):
             continue
         if isinstance(previous, Image) and not previous.caption and _is_caption(block, text):
-            previous.caption, previous.credit = textnorm.split_photo_credit(text)
+            previous.caption, previous.credit = textnorm.split_photo_credit(text, True)
             previous = block
             continue
         kept.append(block)
@@ -108,7 +108,7 @@ def _is_caption(block: Block, text: str) -> bool:
         return False
     if block.caption_hint or block.emphasized:
         return True
-    has_credit = textnorm.split_photo_credit(text)[1] != ""
+    has_credit = textnorm.split_photo_credit(text, True)[1] != ""
     return block.centered and (has_credit or len(text) < 200)
 
 
@@ -136,14 +136,14 @@ def _take_byline(text_blocks: list[Block], kept: list, parts: ContentParts) -> N
         return
     candidates = [text_blocks[0]] + text_blocks[-2:][::-1]
     for block in candidates:
-        name = textnorm.parse_labelled_byline(block.text)
+        name = textnorm.parse_labelled_byline(block.text, normalized=True)
         if name:
             parts.author = name
             kept.remove(block)
             return
     last = text_blocks[-1]
-    text = textnorm.clean_inline(last.text)
-    if len(text_blocks) > 1 and textnorm.looks_like_name(text) and (
+    text = last.text  # cleaned in assemble()
+    if len(text_blocks) > 1 and textnorm.looks_like_name(text, normalized=True) and (
         last.right_aligned or last.bold or len(text.split()) <= 4
     ):
         parts.author = text

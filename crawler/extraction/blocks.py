@@ -42,6 +42,7 @@ _MAYBE_BOILERPLATE = lxml.etree.XPath(
     ".//*[@class or @id] | " + " | ".join(f".//{t}" for t in BOILERPLATE_TAGS)
 )
 _HAS_IMAGE = lxml.etree.XPath("boolean(.//img)")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0\u200b]*\n")  # two <br> in a row
 _HAS_IMAGE_OR_BREAK = lxml.etree.XPath("boolean(.//img | .//br)")
 _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 
@@ -230,10 +231,13 @@ class BlockReader:
         raw = "".join(self._pieces)
         links, link_chars = self._links, self._link_chars
         self._pieces, self._links, self._link_chars = [], [], 0
-        if not raw.strip():
+        if not raw or raw.isspace():
             return
         source = self._source
-        parts = [p for p in re.split(r"\n[ \t\u00a0\u200b]*\n", raw) if p.strip()]
+        if "\n" in raw:
+            parts = [p for p in _PARAGRAPH_BREAK.split(raw) if p.strip()]
+        else:
+            parts = [raw]
         whole_element = len(parts) == 1 and source is not None and self._whole
         for part in parts:
             block = Block(kind="text", text=part.replace("\n", " "), tag=_tag(source),

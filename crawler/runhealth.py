@@ -76,11 +76,14 @@ def assess(stats: dict[str, Any], settings: Any = None) -> Verdict:
     finish_reason = stats.get("finish_reason", "finished")
     if finish_reason not in ("finished", None):
         problems.append("interrupted")
-    if not stats.get("tinlanhdao/listing_pages"):
+    articles = int(stats.get("tinlanhdao/articles", 0))
+    listing_failed = _sum_prefix(stats, "tinlanhdao/listing_failed/")
+    # No listing page came through, and it failed or nothing else did either. (A run resumed
+    # from a JOBDIR may have no listing page left to fetch, only articles.)
+    if not stats.get("tinlanhdao/listing_pages") and (listing_failed or not articles):
         problems.append("portal_unreachable")
     if stats.get("tinlanhdao/listing_without_articles"):
         problems.append("listing_without_articles")
-    articles = int(stats.get("tinlanhdao/articles", 0))
     failed = failed_pages(stats)
     attempted = articles + failed
     if failed and attempted and failed / attempted > threshold:

@@ -203,6 +203,9 @@ def test_a_bad_mode_is_a_usage_error(tmp_path):
         ({"tinlanhdao/listing_pages": 3, "tinlanhdao/articles": 28,
           "tinlanhdao/layout/cantho-current": 26, "tinlanhdao/layout/fallback": 2}, 0, []),
         ({}, 6, ["portal_unreachable"]),
+        ({"tinlanhdao/listing_failed/http_503": 1, "tinlanhdao/articles": 2,
+          "tinlanhdao/layout/cantho-current": 2}, 6, ["portal_unreachable"]),
+        ({"tinlanhdao/articles": 19, "tinlanhdao/layout/cantho-current": 19}, 0, []),
         ({"tinlanhdao/listing_pages": 1, "tinlanhdao/listing_without_articles": 1}, 5,
          ["listing_without_articles"]),
         ({"tinlanhdao/listing_pages": 2, "tinlanhdao/articles": 5,
@@ -242,3 +245,26 @@ def test_deploy_units_exist_and_verify(tmp_path):
                              str(tmp_path / "tinlanhdao.timer")], capture_output=True, text=True)
     problems = [x for x in result.stderr.splitlines() if "tinlanhdao" in x]
     assert result.returncode == 0 and not problems, result.stderr
+
+
+def test_a_backfill_paused_with_ctrl_c_resumes_from_its_jobdir(portal, tmp_path):
+    archive, jobdir = tmp_path / "archive.db", tmp_path / "job"
+    env = dict(os.environ, TINLANHDAO_ARCHIVE=str(archive))
+    paused = subprocess.Popen(
+        crawl_command(portal, "-a", "mode=full", "-s", f"JOBDIR={jobdir}", "-s",
+                      "DOWNLOAD_DELAY=0.2", "-s", "AUTOTHROTTLE_ENABLED=False", local=False),
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if archive.exists() and query(archive, "select count(*) from articles")[0][0] >= 5:
+                break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.1)
+    paused.send_signal(signal.SIGINT)  # one Ctrl-C: Scrapy finishes what is in flight and stops
+    assert paused.wait(timeout=60) == EXIT_CODES["interrupted"]
+    assert len(article_paths(archive)) < len(MANIFEST)
+    resumed = run_crawl(portal, archive, "-a", "mode=full", "-s", f"JOBDIR={jobdir}")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert article_paths(archive) == sorted(e["path"] for e in MANIFEST)

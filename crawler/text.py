@@ -30,12 +30,6 @@ def clean_inline(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def clean_paragraphs(paragraphs: list[str]) -> list[str]:
-    """Normalize each paragraph and drop the empty ones."""
-    cleaned = (clean_inline(p) for p in paragraphs)
-    return [p for p in cleaned if p]
-
-
 def join_paragraphs(paragraphs: list[str]) -> str:
     """Join paragraphs the way ``body`` stores them: one blank line between paragraphs."""
     return "\n\n".join(paragraphs)

@@ -15,10 +15,6 @@ def test_clean_inline_makes_nfc_and_plain_spaces():
     assert unicodedata.is_normalized("NFC", textnorm.clean_inline(raw))
 
 
-def test_clean_paragraphs_drops_empty_ones():
-    assert textnorm.clean_paragraphs([" a ", "\u200b", "b\u00a0c"]) == ["a", "b c"]
-
-
 @pytest.mark.parametrize(
     ("raw", "folded"),
     [

@@ -23,7 +23,6 @@ BLOCK_TAGS = frozenset(
     "p div section article main h1 h2 h3 h4 h5 h6 ul ol li blockquote table thead tbody tfoot tr "
     "td th figure figcaption center pre dl dt dd header footer aside nav address hr".split()
 )
-HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 EMPHASIS_TAGS = frozenset("em i".split())
 
 # Class/id words that mark boilerplate containers: share and print tools, view counters, the

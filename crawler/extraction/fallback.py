@@ -46,8 +46,6 @@ class GenericNewsLayout(PageLayout):
     """Layout-independent extraction of a news article page."""
 
     name = "fallback"
-    MARKERS = ()
-    SECTION = None
     _HEADINGS = _css("h1, h2, h3, .title, .tieude, .news-title, .article-title")
 
     def __init__(self, root: lxml.html.HtmlElement, url: str) -> None:

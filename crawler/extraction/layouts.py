@@ -1,10 +1,11 @@
 """The known page layouts of the portal, one small class each.
 
 A layout names its selectors as precompiled class attributes and says how it recognizes itself
-(``MARKERS``). Field methods are short and typed; the shared work (reading blocks, captions,
-bylines, attachments, normalization) is done by ``crawler.extraction.assemble`` and
-``crawler.text``. A layout change on the portal becomes a new class that overrides only what
-changed, chosen by its own markers; old classes and their fixtures stay.
+(``MARKER_CLASSES``: class names only it uses). Field methods are short and typed; the shared
+work (reading blocks, captions, bylines, attachments, normalization) is done by
+``crawler.extraction.assemble`` and ``crawler.text``. A layout change on the portal becomes a
+new class that overrides only what changed, chosen by its own markers; old classes and their
+fixtures stay.
 
 The markup of the live portal has not been seen from here: these selectors follow PORTAL.md's
 leads and the bundled sample portal. ``tinlanhdao extract`` on a saved live page shows at once
@@ -38,7 +39,6 @@ class PageLayout:
 
     name = "base"
     MARKER_CLASSES: frozenset[str] = frozenset()  # the page has an element with one of these
-    MARKERS: tuple[CSSSelector, ...] = ()  # ...or matches one of these selectors
     ARTICLE: CSSSelector | None = None  # the article block; other selectors search inside it
     TITLE: CSSSelector | None = None
     DATE: CSSSelector | None = None
@@ -61,12 +61,9 @@ class PageLayout:
     def matches(cls, root: lxml.html.HtmlElement, classes: frozenset[str] | None = None) -> bool:
         """True when the page carries one of this layout's markers. ``classes``: the page's
         class names (``page_classes``), when the caller has them already."""
-        if cls.MARKER_CLASSES:
-            if classes is None:
-                classes = page_classes(root)
-            if classes & cls.MARKER_CLASSES:
-                return True
-        return any(marker(root) for marker in cls.MARKERS)
+        if classes is None:
+            classes = page_classes(root)
+        return bool(classes & cls.MARKER_CLASSES)
 
     # --- fields ---
     def _first_text(self, selector: CSSSelector | None) -> str:

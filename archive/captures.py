@@ -294,8 +294,7 @@ class Captures:
             original = read_record(
                 self.path_of(source["warc_file"]), source["offset"], source["length"]
             )
-            payload = original.payload
-            body = _decode_body(original.headers, payload)
+            payload, body = original.payload, original.body
         else:
             payload, body = own.payload, own.body
         return CapturedResponse(

@@ -185,7 +185,8 @@ def _store(
             [row["article_id"]],
         ).fetchone()
         try:
-            outcome = archive.store_article(article)
+            # Not store_article: its WAL check cannot checkpoint inside this transaction.
+            outcome = archive._store_article(article)
         except InvalidArticle as error:
             return _problem(row, f"invalid: {error}")
         # Not a fetch: the article was not seen again and did not come back.
@@ -196,4 +197,5 @@ def _store(
         captures.set_provenance(article.url, row["id"], version)
         if outcome == "changed":
             captures.set_latest_revision_provenance(row["article_id"], row["id"], version)
+    archive.bound_wal()
     return outcome

@@ -44,7 +44,7 @@ SEARCH_RANK = f"bm25({SEARCH_WEIGHTS})"  # the index's default `rank`, for tools
 # The pair index (m005): each text's folded words as adjacent pairs, one token each ("da_nang").
 PAIRS_TABLE = "articles_fts_pairs"
 PAIRS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
-_WORD = re.compile(r"[^\W_]+")  # a word as unicode61 sees one (the underscore separates)
+WORD_PATTERN = re.compile(r"[^\W_]+")  # a word as unicode61 sees one (the underscore separates)
 
 
 @dataclass(frozen=True)
@@ -409,12 +409,18 @@ def m003_run_details(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["removed_at"], if_not_exists=True)
 
 
+def folded_words(text: str | None) -> list[str]:
+    """The words of ``text`` as unicode61 tokenizes them, folded for search. The one tokenizer
+    of the pair index and of queries (archive.search), so that the two always agree."""
+    return WORD_PATTERN.findall(fold_for_search(text))
+
+
 def pair_text(text: str | None) -> str:
     """The pair index's text for ``text``: its folded words as adjacent pairs joined by '_'.
 
     ``pair_text("Đà Nẵng mới")`` is ``"da_nang nang_moi"``; a one-word text has no pairs.
     """
-    words = _WORD.findall(fold_for_search(text))
+    words = folded_words(text)
     return " ".join(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
 
 

@@ -26,7 +26,6 @@ import functools
 import json
 import re
 import sqlite3
-import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -34,12 +33,17 @@ from typing import Any
 import sqlite_utils
 
 from archive.errors import QueryError
-from archive.schema import PAIRS_TABLE, SEARCH_TABLE, SEARCH_WEIGHTS, pair_phrase
+from archive.schema import (
+    PAIRS_TABLE,
+    SEARCH_TABLE,
+    SEARCH_WEIGHTS,
+    WORD_PATTERN,
+    folded_words,
+    pair_phrase,
+)
 from crawler.text import clean_inline, fold_for_search
 
 MAX_TERMS = 64
-# A word as unicode61 sees one: letters and digits (the underscore is a separator).
-_WORD = re.compile(r"[^\W_]+")
 # A double-quoted phrase, a bare chunk of text without spaces.
 _CHUNK = re.compile(r'"(?P<phrase>[^"]*)"|(?P<bare>[^\s"]+)')
 _DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
@@ -76,11 +80,6 @@ class ParsedQuery:
             return pair_phrase(self.terms[0].words)
         return ""
 
-    def matches_word(self, folded_word: str) -> bool:
-        """True if a (folded) word of a text should be highlighted for this query."""
-        exact, prefixes = self._highlight_sets
-        return folded_word in exact or (bool(prefixes) and folded_word.startswith(prefixes))
-
     @functools.cached_property
     def _highlight_sets(self) -> tuple[frozenset[str], tuple[str, ...]]:
         exact = {w for t in self.terms for w in (t.words[:-1] if t.prefix else t.words)}
@@ -91,12 +90,7 @@ class ParsedQuery:
 def normalize_query(text: str) -> str:
     """NFC, single-spaced text; characters that are not valid Unicode become '?'."""
     text = text.encode("utf-8", "replace").decode("utf-8")
-    return clean_inline(unicodedata.normalize("NFC", text))
-
-
-def folded_words(text: str) -> list[str]:
-    """The words of ``text`` as unicode61 would tokenize them, folded for search."""
-    return _WORD.findall(fold_for_search(text))
+    return clean_inline(text)  # NFC included
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -200,7 +194,7 @@ def word_hits(text: str, query: ParsedQuery) -> tuple[list[tuple[int, int]], lis
     matches: one folding and one pass over the text."""
     exact, prefixes = query._highlight_sets
     spans, hits = [], []
-    for n, match in enumerate(_WORD.finditer(fold_in_place(text))):
+    for n, match in enumerate(WORD_PATTERN.finditer(fold_in_place(text))):
         spans.append(match.span())
         word = match.group()
         if word in exact or (prefixes and word.startswith(prefixes)):
@@ -258,11 +252,6 @@ def _snippet(
     return ("… " if begin else "") + marked + (" …" if finish < len(text) else "")
 
 
-def has_match(text: str, query: ParsedQuery) -> bool:
-    """True if any word of ``text`` is matched by the query."""
-    return bool(word_hits(text or "", query)[1])
-
-
 # --- Searching -----------------------------------------------------------------------------------
 
 
@@ -303,9 +292,10 @@ def search_articles(
     parsed = parse_query(query)
     limit = max(0, int(limit))
     filters, params = date_range_sql("a.published", since, until)
-    if author and folded_words(author):
+    author_words = folded_words(author) if author else []
+    if author_words:
         filters = " AND ".join(f for f in (filters, "instr(fold(a.author), ?) > 0") if f)
-        params.append(" ".join(folded_words(author)))
+        params.append(" ".join(author_words))
     ranked: list[tuple[int, float]] = []
     # Phrase matches first (when the query has one), then the others with all the words; the
     # second pass only runs when the phrase matches do not fill the page. The phrase is looked

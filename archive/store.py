@@ -94,6 +94,7 @@ class Archive:
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        self._stored_since_check = 0  # articles stored since the WAL size was last checked
         if readonly:
             if not self.path.is_file():
                 raise ArchiveNotFound(str(self.path))
@@ -210,7 +211,7 @@ class Archive:
     ) -> StoreOutcome:
         """Store one article (see ``_store_article``), then keep the WAL bounded."""
         outcome = self._store_article(article, run_id)
-        self._stored_since_check = getattr(self, "_stored_since_check", 0) + 1
+        self._stored_since_check += 1
         if self._stored_since_check >= 50:
             self._stored_since_check = 0
             self.bound_wal()

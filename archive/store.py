@@ -36,6 +36,9 @@ _ARTICLE_FIELDS = (
     "url", "portal_id", "section", "title", "published", "author", "lead", "body", "body_html",
     "word_count", "language", "content_hash", "layout",
 )  # fmt: skip
+# Fields the extractor derives from the same content (the hash leaves them out): an unchanged
+# article gets them from its latest extraction, so its row always matches its provenance.
+_DERIVED_FIELDS = ("body_html", "portal_id", "section", "word_count", "language", "layout")
 _REVISION_FIELDS = ("content_hash", "title", "published", "author", "lead", "body", "body_html")
 # crawl_runs count columns and the keys of finish_run's counts dict that fill them (the first
 # key present wins).
@@ -232,9 +235,11 @@ class Archive:
         """Store one article in its own transaction; return "new", "changed" or "unchanged".
 
         New: one articles row, its first revision, its images and attachments. Unchanged (same
-        content hash): only ``last_seen`` moves. Changed: the article row is updated and exactly
-        one revision added; images/attachments are replaced (old rows kept, ``replaced_at`` set)
-        only if they differ. Raises ``InvalidArticle`` without url, title or body.
+        content hash): ``last_seen`` moves, and the fields derived from that same content
+        (``_DERIVED_FIELDS``: body_html, layout, ...) take the latest extraction's values.
+        Changed: the article row is updated and exactly one revision added; images/attachments
+        are replaced (old rows kept, ``replaced_at`` set) only if they differ. Raises
+        ``InvalidArticle`` without url, title or body.
         """
         record = as_article(article)
         if not (record.url and record.title and record.body):
@@ -254,10 +259,11 @@ class Archive:
             article_id = current["id"]
             last_seen = max(current["last_seen"] or "", seen_at)
             if current["content_hash"] == content_hash:
+                derived = ", ".join(f"{name} = ?" for name in _DERIVED_FIELDS)
                 self.db.execute(
-                    "UPDATE articles SET last_seen = ?, removed_at = NULL, removed_reason = NULL "
-                    "WHERE id = ?",
-                    [last_seen, article_id],
+                    "UPDATE articles SET last_seen = ?, removed_at = NULL, removed_reason = NULL, "
+                    f"{derived} WHERE id = ?",
+                    [last_seen, *(row[name] for name in _DERIVED_FIELDS), article_id],
                 )
                 return "unchanged"
             row.update(last_seen=last_seen, removed_at=None, removed_reason=None)

@@ -266,3 +266,27 @@ def test_default_archive_path(monkeypatch: pytest.MonkeyPatch) -> None:
     assert default_archive_path() == Path("data/tinlanhdao.db")
     monkeypatch.setenv("TINLANHDAO_ARCHIVE", "/srv/archive.db")
     assert default_archive_path() == Path("/srv/archive.db")
+
+
+def test_unchanged_content_takes_the_latest_derived_fields(tmp_path):
+    """Same text, new rendering (a fixed extractor): no revision, but the row follows it."""
+    from dataclasses import replace
+
+    with Archive(tmp_path / "a.db") as archive:
+        first = _derived_case_article()
+        assert archive.store_article(first) == "new"
+        redone = replace(first, body_html="<p>Đoạn một.</p>\n<p>Đoạn hai, <b>đậm</b>.</p>",
+                         layout="cantho-current-v2", content_hash="")
+        assert archive.store_article(redone) == "unchanged"
+        row = archive.db.execute(
+            "select body_html, layout from articles where url = ?", [first.url]).fetchone()
+        assert row == (redone.body_html, "cantho-current-v2")
+        assert archive.db.execute("select count(*) from revisions").fetchone() == (1,)
+
+
+def _derived_case_article():
+    from crawler.extraction.article import Article
+
+    return Article(url="http://sample.portal/hoat-dong-lanh-dao-thanh-pho/x", title="Tiêu đề",
+                   body="Đoạn một.\n\nĐoạn hai, đậm.", published="2024-01-02",
+                   body_html="<p>Đoạn một.</p>\n<p>Đoạn hai, đậm.</p>", layout="cantho-current")

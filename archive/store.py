@@ -39,6 +39,11 @@ _ARTICLE_FIELDS = (
 # Fields the extractor derives from the same content (the hash leaves them out): an unchanged
 # article gets them from its latest extraction, so its row always matches its provenance.
 _DERIVED_FIELDS = ("body_html", "portal_id", "section", "word_count", "language", "layout")
+_UNCHANGED_UPDATE = (  # built from the constant above, never from input
+    "UPDATE articles SET last_seen = ?, removed_at = NULL, removed_reason = NULL, "
+    + ", ".join(name + " = ?" for name in _DERIVED_FIELDS)
+    + " WHERE id = ?"
+)
 _REVISION_FIELDS = ("content_hash", "title", "published", "author", "lead", "body", "body_html")
 # crawl_runs count columns and the keys of finish_run's counts dict that fill them (the first
 # key present wins).
@@ -259,10 +264,8 @@ class Archive:
             article_id = current["id"]
             last_seen = max(current["last_seen"] or "", seen_at)
             if current["content_hash"] == content_hash:
-                derived = ", ".join(f"{name} = ?" for name in _DERIVED_FIELDS)
                 self.db.execute(
-                    "UPDATE articles SET last_seen = ?, removed_at = NULL, removed_reason = NULL, "
-                    f"{derived} WHERE id = ?",
+                    _UNCHANGED_UPDATE,
                     [last_seen, *(row[name] for name in _DERIVED_FIELDS), article_id],
                 )
                 return "unchanged"

@@ -103,6 +103,7 @@ class Archive:
         self.path = Path(path)
         self.readonly = readonly
         self._stored_since_check = 0  # articles stored since the WAL size was last checked
+        self._insert_sql: dict[tuple[str, tuple[str, ...]], str] = {}
         if readonly:
             if not self.path.is_file():
                 raise ArchiveNotFound(str(self.path))
@@ -289,35 +290,43 @@ class Archive:
             else None
         )
 
+    def _insert_row(self, table: str, row: dict[str, Any]) -> int:
+        """Insert one row with a plain prepared INSERT (the hot path of storing: sqlite-utils'
+        ``insert`` inspects the table on every call); return its rowid. ``table`` and the keys
+        of ``row`` are the module's constants, never input."""
+        columns = tuple(row)
+        sql = self._insert_sql.get((table, columns))
+        if sql is None:
+            sql = (
+                f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))})"
+            )
+            self._insert_sql[(table, columns)] = sql
+        return int(self.db.conn.execute(sql, list(row.values())).lastrowid)
+
     def _insert_article(self, row: dict[str, Any], seen_at: str) -> int:
-        table = self.db.table("articles")
-        table.insert({**row, "first_seen": seen_at, "last_seen": seen_at})
-        return int(table.last_pk)
+        return self._insert_row("articles", {**row, "first_seen": seen_at, "last_seen": seen_at})
 
     def _add_revision(
         self, article_id: int, row: dict[str, Any], fetched_at: str, run_id: int | None
     ) -> int:
-        table = self.db.table("revisions")
         revision = {name: row[name] for name in _REVISION_FIELDS}
-        table.insert(
-            {"article_id": article_id, "run_id": run_id, **revision, "fetched_at": fetched_at}
+        return self._insert_row(
+            "revisions",
+            {"article_id": article_id, "run_id": run_id, **revision, "fetched_at": fetched_at},
         )
-        return int(table.last_pk)
 
     def _add_images(
         self, article_id: int, revision_id: int, images: list[Image], attachments: list[Attachment]
     ) -> None:
         link = {"article_id": article_id, "revision_id": revision_id}
-        if images:
-            self.db.table("images").insert_all(
-                {**link, "position": n, "src": i.src, "caption": i.caption, "credit": i.credit}
-                for n, i in enumerate(images, start=1)
+        for n, i in enumerate(images, start=1):
+            self._insert_row(
+                "images",
+                {**link, "position": n, "src": i.src, "caption": i.caption, "credit": i.credit},
             )
-        if attachments:
-            self.db.table("attachments").insert_all(
-                {**link, "position": n, "url": a.url, "title": a.title}
-                for n, a in enumerate(attachments, start=1)
-            )
+        for n, a in enumerate(attachments, start=1):
+            self._insert_row("attachments", {**link, "position": n, "url": a.url, "title": a.title})
 
     def _replace_images_if_changed(
         self, article_id: int, revision_id: int, record: Article, replaced_at: str

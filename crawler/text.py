@@ -48,8 +48,19 @@ def fold_for_search(text: str | None) -> str:
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFD", clean_inline(text))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.replace("đ", "d").replace("Đ", "D").lower()
+    return decomposed.translate(_WITHOUT_MARKS).replace("đ", "d").replace("Đ", "D").lower()
+
+
+class _MarkRemover(dict):
+    """str.translate table that deletes combining marks, filled one character on first use."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_WITHOUT_MARKS = _MarkRemover()
 
 
 # --- Boilerplate texts ------------------------------------------------------------------------

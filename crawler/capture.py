@@ -7,7 +7,9 @@ is byte-identical to the URL's previous capture, into gzip WARC files in the WAR
 offset. Each run starts a new file, named ``tinlanhdao-YYYYMMDDHHMMSS-NNNNN.warc.gz`` and opened
 by a ``warcinfo`` record; a file that reaches WARC_MAX_BYTES is closed and the next one opened.
 The pair is written, flushed and fsync'ed before its row goes into the ``captures`` table, so a
-crash loses at most the fetch in hand and the index never points past the data.
+crash loses at most the fetches in hand and the index never points past the data. ``capture``
+does the three steps at once; the middleware writes, waits for a ``GroupSync`` (one fsync in a
+thread for every record written meanwhile, so the crawl never stops for the disk), then indexes.
 
 ``WarcCaptureMiddleware`` is the Scrapy side: a downloader middleware placed next to the
 downloader (order 950), so it sees every response as it came off the wire (robots.txt,
@@ -37,7 +39,10 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from twisted.internet import threads
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -72,6 +77,16 @@ class CaptureResult:
     bytes_written: int  # request + response/revisit records, compressed
 
 
+@dataclass
+class PendingCapture:
+    """Records written and flushed, not yet known to be on disk, not yet indexed."""
+
+    row: dict[str, Any]  # its future ``captures`` row
+    record_type: str
+    bytes_written: int
+    sequence: int  # the writer's count of writes, this one included
+
+
 class WarcCapture:
     """Writes fetches into rotating gzip WARC files and indexes them in ``captures``.
 
@@ -97,7 +112,9 @@ class WarcCapture:
         self._path: Path | None = None
         self._writer: WARCWriter | None = None
         self._serial = 0
+        self.written = 0  # writes so far (``PendingCapture.sequence``)
         self.files: list[Path] = []
+        self._names: dict[Path, str] = {}  # WARC file -> its ``warc_file`` value
 
     # --- files ------------------------------------------------------------------------------
 
@@ -132,6 +149,11 @@ class WarcCapture:
         self._file.flush()
         os.fsync(self._file.fileno())
 
+    def duplicate_fd(self) -> int | None:
+        """A new descriptor of the current file (for an fsync in another thread that must not
+        race its closing), or None when no file is open."""
+        return os.dup(self._file.fileno()) if self._file is not None else None
+
     def close(self) -> None:
         """Close the current WARC file (the next capture opens a new one)."""
         if self._file is not None:
@@ -153,12 +175,37 @@ class WarcCapture:
         protocol: str = "HTTP/1.1",
         fetched_at: str = "",
     ) -> CaptureResult:
-        """Write one fetch (a request record, then a response or revisit record) and index it.
+        """Write one fetch (a request record, then a response or revisit record), make it
+        durable and index it; see ``write`` for the arguments. Returns the capture id, the
+        record type and the bytes written. Raises OSError when the file cannot be written, in
+        which case the capture is not indexed."""
+        pending = self.write(url, status, response_headers, payload, method, request_headers,
+                             request_body, protocol, fetched_at)  # fmt: skip
+        self._sync()
+        return self.index(pending)
+
+    def index(self, pending: PendingCapture) -> CaptureResult:
+        """Add the ``captures`` row of a write that is on disk; return what was captured."""
+        capture_id = self.captures.add(pending.row)
+        return CaptureResult(capture_id, pending.record_type, pending.bytes_written)
+
+    def write(
+        self,
+        url: str,
+        status: int,
+        response_headers: Headers,
+        payload: bytes,
+        method: str = "GET",
+        request_headers: Headers | None = None,
+        request_body: bytes = b"",
+        protocol: str = "HTTP/1.1",
+        fetched_at: str = "",
+    ) -> PendingCapture:
+        """Write and flush one fetch's records, without waiting for the disk.
 
         ``payload`` is the body as received (Content-Encoding kept, transfer framing undone);
-        ``fetched_at`` the WARC-Date (default: now). Returns the capture id, the record type and
-        the bytes written. Raises OSError when the file cannot be written, in which case the
-        capture is not indexed.
+        ``fetched_at`` the WARC-Date (default: now). Raises OSError when the file cannot be
+        written.
         """
         if self._file is None or self._file.tell() >= self.max_bytes:
             self._open_next()
@@ -207,8 +254,9 @@ class WarcCapture:
         offset = self._file.tell()
         writer.write_record(record)
         end = self._file.tell()
-        self._sync()  # the records are on disk before the index points to them
-        capture_id = self.captures.add(
+        self._file.flush()
+        self.written += 1
+        return PendingCapture(
             {
                 "url": url,
                 "fetched_at": date,
@@ -218,14 +266,84 @@ class WarcCapture:
                 "payload_length": len(payload),
                 "record_type": record_type,
                 "refers_to_id": refers_to,
-                "warc_file": self.captures.relative_name(self._path),
+                "warc_file": self._name_of(self._path),
                 "offset": offset,
                 "length": end - offset,
                 "record_id": record_id,
                 "run_id": self.run_id,
-            }
+            },
+            record_type,
+            end - start,
+            self.written,
         )
-        return CaptureResult(capture_id, record_type, end - start)
+
+    def _name_of(self, path: Path) -> str:
+        name = self._names.get(path)
+        if name is None:
+            name = self._names[path] = self.captures.relative_name(path)
+        return name
+
+
+class GroupSync:
+    """Makes a ``WarcCapture``'s writes durable without blocking the crawl: one fsync, in a
+    thread, covers every record written before it started (group commit).
+
+    ``durable(sequence)`` returns a Deferred that fires once the write numbered ``sequence``
+    is on disk, or fails with the fsync's error.
+    """
+
+    def __init__(self, writer: WarcCapture) -> None:
+        self.writer = writer
+        self.synced = 0  # every write up to this number is on disk
+        self._waiting: list[tuple[int, Deferred]] = []
+        self._busy = False
+
+    def durable(self, sequence: int) -> Deferred:
+        waiter: Deferred = Deferred()
+        if sequence <= self.synced:
+            waiter.callback(None)
+            return waiter
+        self._waiting.append((sequence, waiter))
+        self._start()
+        return waiter
+
+    def _start(self) -> None:
+        if self._busy or not self._waiting:
+            return
+        covers = self.writer.written
+        try:
+            fd = self.writer.duplicate_fd()
+        except OSError as error:
+            self._finish(Failure(error), covers)
+            return
+        self._busy = True
+        threads.deferToThread(_fsync_and_close, fd).addBoth(self._finish, covers)
+
+    def _finish(self, result: Any, covers: int) -> None:
+        self._busy = False
+        failed = isinstance(result, Failure)
+        if not failed:
+            self.synced = max(self.synced, covers)
+        still_waiting = []
+        for sequence, waiter in self._waiting:
+            if failed:
+                waiter.errback(result)
+            elif sequence <= self.synced:
+                waiter.callback(None)
+            else:
+                still_waiting.append((sequence, waiter))
+        self._waiting = still_waiting
+        self._start()  # writes that came after this fsync started
+
+
+def _fsync_and_close(fd: int | None) -> None:
+    """fsync ``fd`` and close it (a file already closed was synced when it was closed)."""
+    if fd is None:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _reason(status: int) -> str:
@@ -281,6 +399,7 @@ class WarcCaptureMiddleware:
         self.max_bytes = max_bytes
         self.archive: Archive | None = None
         self.writer: WarcCapture | None = None
+        self.syncer: GroupSync | None = None
         self.failed = False
 
     @classmethod
@@ -311,6 +430,7 @@ class WarcCaptureMiddleware:
             self.writer = WarcCapture(
                 Captures.of(self.archive), self.warc_dir, self.max_bytes, self._run_id(), info
             )
+            self.syncer = GroupSync(self.writer)
         return self.writer
 
     def _run_id(self) -> int | None:
@@ -323,14 +443,16 @@ class WarcCaptureMiddleware:
                 return run_id
         return None
 
-    def process_response(
+    async def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Response:
-        """Capture ``response`` (as received) and note its capture id in the request's meta."""
+        """Capture ``response`` (as received) and note its capture id in the request's meta:
+        write the records, wait until they are on disk, index them."""
         if self.failed:
             return response
         try:
-            result = self._open().capture(
+            writer = self._open()
+            pending = writer.write(
                 response.url,
                 response.status,
                 scrapy_headers(response.headers),
@@ -340,6 +462,11 @@ class WarcCaptureMiddleware:
                 request_body=request.body or b"",
                 protocol=getattr(response, "protocol", None) or "HTTP/1.1",
             )
+            assert self.syncer is not None
+            await maybe_deferred_to_future(self.syncer.durable(pending.sequence))
+            if self.failed or self.writer is not writer:  # failed or closed meanwhile
+                return response
+            result = writer.index(pending)
         except (OSError, ArchiveError, sqlite3.Error) as error:
             self._give_up(error)
             return response
@@ -353,6 +480,8 @@ class WarcCaptureMiddleware:
     def _give_up(self, error: Exception) -> None:
         """A capture that cannot be written stops the crawl: pages must not be archived
         without their originals."""
+        if self.failed:
+            return
         self.failed = True
         logger.error("Cannot write the WARC capture (%s); stopping the crawl", error)
         if self.crawler.stats is not None:

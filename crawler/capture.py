@@ -50,6 +50,7 @@ from archive import Archive, ArchiveError, default_archive_path
 from archive.captures import RESPONSE, REVISIT, Captures, default_warc_dir, payload_digest
 from crawler.items import Article
 from crawler.version import extractor_version, package_version
+from crawler.writer import ArchiveWriter, WriterConfig, shared_writer
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,11 @@ class WarcCapture:
         self._sync()
         self.files.append(path)
         logger.info("Writing WARC file %s", path)
+
+    def sync(self) -> None:
+        """Flush and fsync the current WARC file: every record written so far is on disk."""
+        if self._file is not None:
+            self._sync()
 
     def _sync(self) -> None:
         assert self._file is not None
@@ -398,8 +404,10 @@ class WarcCaptureMiddleware:
         self.warc_dir = Path(warc_dir) if warc_dir else default_warc_dir(self.archive_path)
         self.max_bytes = max_bytes
         self.archive: Archive | None = None
-        self.writer: WarcCapture | None = None
+        self.writer: WarcCapture | None = None  # in this process
         self.syncer: GroupSync | None = None
+        self.process: ArchiveWriter | None = None  # or in the writer process
+        self.opened = False
         self.failed = False
 
     @classmethod
@@ -418,20 +426,23 @@ class WarcCaptureMiddleware:
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
-    def _open(self) -> WarcCapture:
-        if self.writer is None:
+    def _open(self) -> None:
+        """Start capturing: in the writer process (``crawler.writer``) or in this one."""
+        self.opened = True
+        info = {"isPartOf": "tinlanhdao", "extractor": extractor_version()}
+        user_agent = self.crawler.settings.get("USER_AGENT")
+        if user_agent:
+            info["http-header-user-agent"] = user_agent
+        if self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            info["robots"] = "obey"
+        config = WriterConfig(str(self.archive_path), str(self.warc_dir), self.max_bytes, info)
+        self.process = shared_writer(self.crawler, config)
+        if self.process is None:
             self.archive = Archive(self.archive_path)
-            info = {"isPartOf": "tinlanhdao", "extractor": extractor_version()}
-            user_agent = self.crawler.settings.get("USER_AGENT")
-            if user_agent:
-                info["http-header-user-agent"] = user_agent
-            if self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
-                info["robots"] = "obey"
             self.writer = WarcCapture(
                 Captures.of(self.archive), self.warc_dir, self.max_bytes, self._run_id(), info
             )
             self.syncer = GroupSync(self.writer)
-        return self.writer
 
     def _run_id(self) -> int | None:
         """The run the store pipeline started (any pipeline with an integer ``run_id``)."""
@@ -450,23 +461,26 @@ class WarcCaptureMiddleware:
         write the records, wait until they are on disk, index them."""
         if self.failed:
             return response
+        if not self.opened:
+            self._open()
+        fetch = {
+            "url": response.url,
+            "status": response.status,
+            "response_headers": scrapy_headers(response.headers),
+            "payload": response.body,
+            "method": request.method,
+            "request_headers": scrapy_headers(request.headers),
+            "request_body": request.body or b"",
+            "protocol": getattr(response, "protocol", None) or "HTTP/1.1",
+        }
         try:
-            writer = self._open()
-            pending = writer.write(
-                response.url,
-                response.status,
-                scrapy_headers(response.headers),
-                response.body,
-                method=request.method,
-                request_headers=scrapy_headers(request.headers),
-                request_body=request.body or b"",
-                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
-            )
-            assert self.syncer is not None
-            await maybe_deferred_to_future(self.syncer.durable(pending.sequence))
-            if self.failed or self.writer is not writer:  # failed or closed meanwhile
+            if self.process is not None:
+                captured = self.process.capture(self._run_id(), **fetch)
+                result = await maybe_deferred_to_future(captured)
+            else:
+                result = await self._capture_here(fetch)
+            if result is None:  # the crawl stopped capturing meanwhile
                 return response
-            result = writer.index(pending)
         except (OSError, ArchiveError, sqlite3.Error) as error:
             self._give_up(error)
             return response
@@ -476,6 +490,16 @@ class WarcCaptureMiddleware:
             stats.inc_value(f"tinlanhdao/warc/{result.record_type}s")
             stats.inc_value("tinlanhdao/warc/bytes", result.bytes_written)
         return response
+
+    async def _capture_here(self, fetch: dict[str, Any]) -> CaptureResult | None:
+        """Capture in this process: write, wait for a group fsync in a thread, index."""
+        writer, syncer = self.writer, self.syncer
+        assert writer is not None and syncer is not None
+        pending = writer.write(**fetch)
+        await maybe_deferred_to_future(syncer.durable(pending.sequence))
+        if self.failed or self.writer is not writer:  # failed or closed meanwhile
+            return None
+        return writer.index(pending)
 
     def _give_up(self, error: Exception) -> None:
         """A capture that cannot be written stops the crawl: pages must not be archived
@@ -496,10 +520,18 @@ class WarcCaptureMiddleware:
 
     def item_scraped(self, item: Any, response: Response, spider: Spider | None = None) -> None:
         """An article was stored: record the capture it came from and the extractor version."""
-        if not isinstance(item, Article) or self.writer is None:
+        if not isinstance(item, Article) or not self.opened or self.failed:
             return
         request = getattr(response, "request", None)
         capture_id = request.meta.get("capture_id") if request is not None else None
+        if self.process is not None:
+            answer = self.process.call("provenance", item.url, capture_id, extractor_version(),
+                                       item.fetched_at)  # fmt: skip
+            answer.addErrback(lambda failure: logger.error(
+                "Cannot record the provenance of %s: %s", item.url, failure.value))  # fmt: skip
+            return
+        if self.writer is None:
+            return
         try:
             self.writer.captures.set_provenance(
                 item.url, capture_id, extractor_version(), fetched_at=item.fetched_at

@@ -2,10 +2,11 @@
 
 ``ValidatePipeline`` (100) drops an Article without url, title or body, or whose ``published``
 is not ISO 8601. ``StorePipeline`` (300) stores Articles, records PageFailures and marks
-RemovedArticles through ``archive.Archive``, one transaction per item, and records the crawl
-run: its counts, what the crawler's stats say it fetched (listing pages, requests, bytes,
-layouts, whether it reached the listing's end) and its verdict (``crawler.runhealth.assess``:
-exit status and problems). The pipelines never write SQL themselves.
+RemovedArticles through ``archive.Archive``, one transaction per item (Articles in the writer
+process, ``crawler.writer``, unless ARCHIVE_WRITER_PROCESS is off). It records the crawl run:
+its counts, what the crawler's stats say it fetched (listing pages, requests, bytes, layouts,
+whether it reached the listing's end) and its verdict (``crawler.runhealth.assess``: exit
+status and problems). The pipelines never write SQL themselves.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from itemadapter import ItemAdapter
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive import Archive, InvalidArticle, default_archive_path
 from crawler.items import Article, PageFailure, RemovedArticle
 from crawler.runhealth import assess, layout_counts
+from crawler.writer import ArchiveWriter, WriterConfig, shared_writer
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,7 @@ class StorePipeline:
         self.archive_path = Path(archive_path)
         self.crawler = crawler
         self.archive: Archive | None = None
+        self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
         self.counts = {"new": 0, "changed": 0, "unchanged": 0, "failed": 0, "removed": 0}
 
@@ -109,10 +113,13 @@ class StorePipeline:
             start_url=str(start_url),
         )
         logger.info("Archive %s: crawl run %s started", self.archive_path, self.run_id)
+        if self.crawler is not None:
+            self.writer = shared_writer(self.crawler, WriterConfig(str(self.archive_path)))
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         """Store an Article, record a PageFailure or mark a RemovedArticle; return the item
-        unchanged."""
+        unchanged (for an Article stored by the writer process: a coroutine that returns it
+        once it is committed)."""
         if self.archive is None:
             raise RuntimeError("StorePipeline.process_item called before open_spider")
         if isinstance(item, RemovedArticle):
@@ -130,10 +137,25 @@ class StorePipeline:
             self.counts["failed"] += 1
             return item
         record = item if isinstance(item, Article) else ItemAdapter(item).asdict()
+        if self.writer is not None:
+            return self._store_in_writer(record, item)
         try:
             outcome = self.archive.store_article(record, run_id=self.run_id)
         except InvalidArticle as error:
             raise DropItem(str(error)) from error
+        return self._stored(outcome, item)
+
+    async def _store_in_writer(self, record: Any, item: Any) -> Any:
+        assert self.writer is not None
+        try:
+            outcome = await maybe_deferred_to_future(
+                self.writer.call("store", record, self.run_id)
+            )
+        except InvalidArticle as error:
+            raise DropItem(str(error)) from error
+        return self._stored(outcome, item)
+
+    def _stored(self, outcome: str, item: Any) -> Any:
         self.counts[outcome] += 1
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"tinlanhdao/stored/{outcome}")  # for the run summary

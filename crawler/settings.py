@@ -72,6 +72,14 @@ WARC_DIR = ""  # empty: "warc" beside ARCHIVE_PATH, i.e. data/warc/
 WARC_MAX_BYTES = 100 * 1024 * 1024  # a WARC file this big is closed and the next one opened
 
 # --- Items -----------------------------------------------------------------------------------
+# Scrapy's check for generator callbacks that return a value parses the callback's source on
+# every response (its cache misses bound methods); the project's callbacks return nothing.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+
+# Store articles and write WARC captures in a child process (crawler/writer.py), so a crawl
+# uses two cores; False keeps every write in the crawl's own process.
+ARCHIVE_WRITER_PROCESS = True
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     "crawler.pipelines.StorePipeline": 300,

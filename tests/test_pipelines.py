@@ -34,7 +34,10 @@ class FakeSpider(Spider):
 
 
 def make_pipeline(db_path: Path) -> tuple[StorePipeline, Spider]:
-    crawler = get_crawler(FakeSpider, {"ARCHIVE_PATH": str(db_path)})
+    # In-process storing: the writer process (crawler/writer.py, tests/test_writer.py) needs a
+    # running engine, and every crawl test goes through it.
+    settings = {"ARCHIVE_PATH": str(db_path), "ARCHIVE_WRITER_PROCESS": False}
+    crawler = get_crawler(FakeSpider, settings)
     crawler.spider = FakeSpider.from_crawler(crawler)
     return StorePipeline.from_crawler(crawler), crawler.spider
 

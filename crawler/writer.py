@@ -1,0 +1,320 @@
+"""The archive's heavy writes, done in a child process so that a crawl uses a second core.
+
+Storing an article (full-text indexing, revisions) and capturing a response (WARC records, an
+fsync, the ``captures`` index) cost the crawl more CPU than downloading and extracting pages.
+``ArchiveWriter`` hands them to one child process that opens its own ``archive.Archive`` and
+``crawler.capture.WarcCapture``; the crawl sends requests over a pipe and gets each answer back
+as a Deferred, so Scrapy goes on downloading and extracting meanwhile.
+
+What the archive promises still holds:
+
+- the child handles requests one at a time, in the order they were sent;
+- each article is committed in its own transaction before its answer is sent, so an answered
+  store is on disk;
+- a capture's records are fsync'ed before its ``captures`` row is committed; the child makes
+  one fsync for all the captures it holds at once (group commit);
+- the child ignores SIGINT and SIGTERM, which reach the whole process group: the crawl decides
+  when to stop, finishes what it sent and closes the pipe. The child then finishes what it
+  holds and exits. It does the same when the crawl dies (SIGKILL): the pipe closes.
+
+Requests: ``store`` (``Archive.store_article``), ``capture`` (``WarcCapture.write``, then the
+group fsync, then ``WarcCapture.index``) and ``provenance`` (``Captures.set_provenance``). The
+setting ARCHIVE_WRITER_PROCESS (default True) turns the child on; off, the pipeline and the
+capture middleware call the same methods in the crawl's own process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
+
+from archive import ArchiveError, InvalidArticle
+
+logger = logging.getLogger(__name__)
+
+PIPE_BUFFER = 4 * 1024 * 1024  # bytes the crawl can send before waiting for the child
+BATCH = 64  # requests the child takes at once from the pipe (one fsync for their captures)
+_JOIN_SECONDS = 120  # how long the crawl waits for the child to finish at the end
+
+_writers: weakref.WeakKeyDictionary[Crawler, ArchiveWriter] = weakref.WeakKeyDictionary()
+
+
+class WriterLost(ArchiveError):
+    """The writer process ended before answering (it crashed or was killed)."""
+
+
+@dataclass
+class WriterConfig:
+    """What the child needs to open the archive and the WARC files."""
+
+    archive_path: str
+    warc_dir: str | None = None
+    warc_max_bytes: int | None = None
+    warc_info: dict[str, str] | None = None
+
+
+def shared_writer(crawler: Crawler, config: WriterConfig) -> ArchiveWriter | None:
+    """The crawl's writer process, started on first use; None when ARCHIVE_WRITER_PROCESS is
+    off. The pipeline and the capture middleware share it, and it stops when the engine does
+    (after spider_closed), once it has handled every request."""
+    if not crawler.settings.getbool("ARCHIVE_WRITER_PROCESS", True):
+        return None
+    writer = _writers.get(crawler)
+    if writer is None:
+        writer = _writers[crawler] = ArchiveWriter(config, on_lost=lambda: _stop(crawler))
+        crawler.signals.connect(writer.close, signal=signals.engine_stopped)
+    elif config.warc_dir and writer.config.warc_dir is None:
+        writer.config.warc_dir = config.warc_dir  # sent with the first capture
+    return writer
+
+
+class ArchiveWriter:
+    """The crawl's side of the writer process: ``call(operation, *args)`` sends a request and
+    returns a Deferred that fires with its answer (in the reactor's thread)."""
+
+    def __init__(self, config: WriterConfig, on_lost: Callable[[], Any] | None = None) -> None:
+        self.config = config
+        self.on_lost = on_lost  # called (in the reactor's thread) if the child dies first
+        self._process, self._pipe = start_child(config.archive_path)
+        self._waiting: dict[int, Deferred] = {}
+        self._sent = 0
+        self._closed = False
+        self._reader = threading.Thread(target=self._read_answers, daemon=True)
+        self._reader.start()
+        atexit.register(self.close)  # a process that never stopped its engine still ends
+
+    def call(self, operation: str, *args: Any) -> Deferred:
+        """Send one request; the Deferred fails with the child's error, or ``WriterLost``."""
+        answer: Deferred = Deferred()
+        if self._closed:
+            answer.errback(WriterLost("the archive writer process has stopped"))
+            return answer
+        self._sent += 1
+        self._waiting[self._sent] = answer
+        try:
+            self._pipe.send((self._sent, operation, args))
+        except (OSError, ValueError) as error:
+            self._waiting.pop(self._sent).errback(WriterLost(f"cannot reach the writer: {error}"))
+        return answer
+
+    def capture(self, run_id: int | None, **fetch: Any) -> Deferred:
+        """Capture one fetch (``WarcCapture.write``'s arguments); fires with a CaptureResult."""
+        config = self.config
+        return self.call("capture", config.warc_dir, config.warc_max_bytes,
+                         config.warc_info, run_id, fetch)  # fmt: skip
+
+    def _read_answers(self) -> None:
+        """Reader thread: pass each batch of answers to the reactor; report a closed pipe."""
+        while True:
+            try:
+                answers = self._pipe.recv()
+            except (EOFError, OSError):
+                reactor.callFromThread(self._lost)
+                return
+            reactor.callFromThread(self._answer, answers)
+
+    def _answer(self, answers: list[tuple[int, bool, Any]]) -> None:
+        for number, ok, value in answers:
+            waiting = self._waiting.pop(number, None)
+            if waiting is None:
+                continue
+            if ok:
+                waiting.callback(value)
+            else:
+                waiting.errback(_as_error(*value))
+
+    def _lost(self) -> None:
+        """The pipe closed: expected after ``close``; otherwise the child died."""
+        if self._closed:
+            return
+        self._closed = True
+        waiting, self._waiting = self._waiting, {}
+        logger.error("The archive writer process ended unexpectedly with %d requests "
+                     "unanswered; stopping the crawl", len(waiting))  # fmt: skip
+        for answer in waiting.values():
+            answer.errback(WriterLost("the archive writer process ended"))
+        if self.on_lost is not None:
+            self.on_lost()
+
+    def close(self) -> None:
+        """Let the child finish every request sent, then wait for it to exit."""
+        atexit.unregister(self.close)
+        if not self._closed:
+            self._closed = True
+            try:
+                self._pipe.send(None)
+            except (OSError, ValueError):
+                pass
+        try:
+            self._process.wait(_JOIN_SECONDS)
+        except subprocess.TimeoutExpired:
+            logger.error("The archive writer process did not finish in %d s; stopping it",
+                         _JOIN_SECONDS)  # fmt: skip
+            self._process.kill()
+            self._process.wait(10)
+        self._reader.join(5)
+        self._pipe.close()
+
+
+def _stop(crawler: Crawler) -> None:
+    """Close the spider: nothing more can be archived without the writer."""
+    engine = crawler.engine
+    if engine is None:
+        return
+    if hasattr(engine, "close_spider_async"):
+        deferred_from_coro(engine.close_spider_async(reason="archive_writer_lost"))
+    else:  # Scrapy < 2.14
+        engine.close_spider(engine.spider, "archive_writer_lost")
+
+
+def start_child(archive_path: str) -> tuple[subprocess.Popen, Connection]:
+    """Start the writer process on ``archive_path``; return it and the crawl's end of the
+    pipe. It is a fresh interpreter: not a fork (no inherited threads, reactor or database
+    connections), and not multiprocessing's spawn, which runs the parent's ``__main__`` again."""
+    ours, theirs = socket.socketpair()
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, PIPE_BUFFER)
+    with theirs:
+        process = subprocess.Popen(
+            [sys.executable, "-c", CHILD_MAIN, str(theirs.fileno()), archive_path],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            env=_child_environment(),
+        )
+    return process, Connection(ours.detach())
+
+
+def _child_environment() -> dict[str, str]:
+    """The crawl's environment, with the folder holding this project's packages on the
+    child's PYTHONPATH (the crawl may have found them through its working directory)."""
+    root = str(Path(__file__).resolve().parents[1])
+    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(dict.fromkeys(paths)))
+
+
+_ERRORS = {"InvalidArticle": InvalidArticle, "OSError": OSError}
+
+
+def _as_error(kind: str, message: str) -> Exception:
+    """The crawl-side exception for an error the child reported."""
+    return _ERRORS.get(kind, ArchiveError)(message)
+
+
+# --- The child ---------------------------------------------------------------------------------
+
+CHILD_MAIN = "import sys; from crawler.writer import child_main; child_main(sys.argv[1:])"
+
+
+def child_main(argv: list[str]) -> None:
+    """Entry point of the child: ``<socket fd> <archive path>``."""
+    serve(Connection(int(argv[0])), argv[1])
+
+
+def serve(pipe: Any, archive_path: str) -> None:
+    """The child's loop: take the requests waiting in the pipe (up to BATCH), handle them,
+    send their answers back in one message; stop at the end marker or when the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    handler = _Handler(archive_path)
+    try:
+        while True:
+            batch, stop = _take(pipe)
+            if batch:
+                try:
+                    pipe.send(handler.handle(batch))
+                except (OSError, ValueError):  # the crawl is gone: nobody to answer
+                    pass
+            if stop:
+                break
+    finally:
+        handler.close()
+
+
+def _take(pipe: Any) -> tuple[list[tuple[int, str, tuple]], bool]:
+    """The requests waiting in the pipe (at least one unless it is closed), and whether the
+    crawl asked to stop or went away."""
+    batch: list[tuple[int, str, tuple]] = []
+    try:
+        while len(batch) < BATCH and (not batch or pipe.poll()):
+            request = pipe.recv()
+            if request is None:
+                return batch, True
+            batch.append(request)
+    except (EOFError, OSError):
+        return batch, True
+    return batch, False
+
+
+class _Handler:
+    """Runs requests against the child's own Archive and WarcCapture."""
+
+    def __init__(self, archive_path: str) -> None:
+        from archive import Archive  # imported here: the child is a fresh interpreter
+
+        self.archive = Archive(archive_path)
+        self.warc: Any = None
+
+    def handle(self, batch: list[tuple[int, str, tuple]]) -> list[tuple[int, bool, Any]]:
+        """Answer each request; the batch's captures share one fsync before being indexed."""
+        answers: dict[int, tuple[int, bool, Any]] = {}
+        written = []
+        for number, operation, args in batch:
+            try:
+                if operation == "capture":
+                    written.append((number, self._write(*args)))
+                elif operation == "store":
+                    answers[number] = (number, True, self.archive.store_article(*args))
+                elif operation == "provenance":
+                    answers[number] = (number, True, self._captures().set_provenance(*args))
+                else:
+                    raise ArchiveError(f"unknown request {operation!r}")
+            except Exception as error:  # noqa: BLE001 - every error goes back to the crawl
+                answers[number] = (number, False, (type(error).__name__, str(error)))
+        if written:
+            try:
+                self.warc.sync()
+                for number, pending in written:
+                    answers[number] = (number, True, self.warc.index(pending))
+            except Exception as error:  # noqa: BLE001
+                for number, _ in written:
+                    answers.setdefault(number, (number, False, (type(error).__name__, str(error))))
+        return [answers[number] for number, _, _ in batch]
+
+    def _captures(self) -> Any:
+        from archive.captures import Captures
+
+        return self.warc.captures if self.warc is not None else Captures.of(self.archive)
+
+    def _write(self, warc_dir: str | None, max_bytes: int | None, info: dict | None,
+               run_id: int | None, fetch: dict[str, Any]) -> Any:  # fmt: skip
+        if self.warc is None:
+            from archive.captures import default_warc_dir
+            from crawler.capture import DEFAULT_MAX_BYTES, WarcCapture
+
+            folder = Path(warc_dir) if warc_dir else default_warc_dir(self.archive.path)
+            self.warc = WarcCapture(self._captures(), folder, max_bytes or DEFAULT_MAX_BYTES,
+                                    run_id, info or {})  # fmt: skip
+        self.warc.run_id = run_id
+        return self.warc.write(**fetch)
+
+    def close(self) -> None:
+        if self.warc is not None:
+            self.warc.close()
+        self.archive.close()

@@ -1,0 +1,105 @@
+"""The writer process (crawler/writer.py), driven by hand over its pipe: what it stores and
+captures, the order of its answers, its errors, and how it ends. Every crawl test also goes
+through it (ARCHIVE_WRITER_PROCESS is on by default)."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest_archive import da_nang_article, seed_article
+
+from archive.captures import Captures, read_record
+from crawler.capture import CaptureResult
+from crawler.writer import start_child
+
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+def fetch(url: str, body: bytes) -> dict:
+    return {"url": url, "status": 200, "response_headers": HTML, "payload": body}
+
+
+def ask(pipe, *requests: tuple) -> list[tuple]:
+    """Send numbered requests; return the answers, in the order the child sent them."""
+    for number, (operation, *args) in enumerate(requests, start=1):
+        pipe.send((number, operation, tuple(args)))
+    answers: list[tuple] = []
+    while len(answers) < len(requests):
+        answers.extend(pipe.recv())
+    return answers
+
+
+@pytest.fixture
+def child(tmp_path: Path):
+    process, pipe = start_child(str(tmp_path / "tinlanhdao.db"))
+    yield process, pipe
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    pipe.close()
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_stores_captures_and_links_them_answering_in_order(child, tmp_path: Path) -> None:
+    process, pipe = child
+    seed = seed_article(fetched_at="2024-01-01T00:00:00Z")
+    warc_dir = str(tmp_path / "warc")
+    answers = ask(
+        pipe,
+        ("capture", warc_dir, None, {"isPartOf": "test"}, None, fetch(seed.url, b"<p>seed</p>")),
+        ("store", seed, None),
+        ("store", seed, None),
+        ("store", da_nang_article(), None),
+        ("store", seed_article(title=""), None),  # refused: no title
+    )
+    assert [number for number, _, _ in answers] == [1, 2, 3, 4, 5]
+    captured = answers[0][2]
+    assert isinstance(captured, CaptureResult) and captured.record_type == "response"
+    assert [value for _, _, value in answers[1:4]] == ["new", "unchanged", "new"]
+    assert answers[4][1] is False and answers[4][2][0] == "InvalidArticle"
+
+    (number, ok, article_id), = ask(pipe, ("provenance", seed.url, captured.capture_id, "x1"))
+    assert ok and article_id == 1
+    pipe.send(None)
+    assert process.wait(30) == 0
+
+    db = tmp_path / "tinlanhdao.db"
+    assert query(db, "select url, capture_id, extractor_version from articles order by id") == [
+        (seed.url, captured.capture_id, "x1"), (da_nang_article().url, None, None)]  # fmt: skip
+    warc_file, offset, length = query(db, "select warc_file, offset, length from captures")[0]
+    record = read_record(Captures(None, tmp_path).path_of(warc_file), offset, length)
+    assert (record.rec_type, record.payload) == ("response", b"<p>seed</p>")
+
+
+def test_ignores_ctrl_c_and_sigterm_and_ends_when_the_crawl_goes_away(child, tmp_path) -> None:
+    """Ctrl-C and systemd's SIGTERM reach the whole process group; the crawl decides. When
+    the crawl dies (SIGKILL), the pipe closes and the child finishes what it holds, then ends."""
+    process, pipe = child
+    assert ask(pipe, ("store", seed_article(), None))[0][2] == "new"
+    process.send_signal(signal.SIGINT)
+    process.send_signal(signal.SIGTERM)
+    assert ask(pipe, ("store", da_nang_article(), None))[0][2] == "new"
+    pipe.send((3, "store", (seed_article(body=seed_article().body + " Thêm."), None)))
+    pipe.close()  # as if the crawl was killed: no end marker
+    assert process.wait(30) == 0
+    db = tmp_path / "tinlanhdao.db"
+    assert query(db, "select count(*) from revisions") == [(3,)]  # the last request was stored
+    assert query(db, "pragma integrity_check") == [("ok",)]
+
+
+def test_unknown_request_and_unwritable_warc_are_answered_as_errors(child, tmp_path) -> None:
+    process, pipe = child
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the WARC folder should be")
+    answers = ask(pipe, ("bogus",),
+                  ("capture", str(blocker), None, None, None, fetch("http://x.test/a", b"a")),
+                  ("store", seed_article(), None))  # fmt: skip
+    assert [(ok, value[0] if not ok else value) for _, ok, value in answers] == [
+        (False, "ArchiveError"), (False, "FileExistsError"), (True, "new")]  # fmt: skip

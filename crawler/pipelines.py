@@ -26,7 +26,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from archive import Archive, InvalidArticle, default_archive_path
 from crawler.items import Article, PageFailure, RemovedArticle
 from crawler.runhealth import assess, layout_counts
-from crawler.writer import ArchiveWriter, WriterConfig, shared_writer
+from crawler.writer import ArchiveWriter, WriterConfig, WriterLost, shared_writer
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +153,8 @@ class StorePipeline:
             )
         except InvalidArticle as error:
             raise DropItem(str(error)) from error
+        except WriterLost as error:  # the crawl is stopping (see crawler.writer)
+            raise DropItem(f"not stored: {error}: {getattr(item, 'url', '?')}") from error
         return self._stored(outcome, item)
 
     def _stored(self, outcome: str, item: Any) -> Any:

@@ -149,10 +149,10 @@ class ArchiveWriter:
         waiting, self._waiting = self._waiting, {}
         logger.error("The archive writer process ended unexpectedly with %d requests "
                      "unanswered; stopping the crawl", len(waiting))  # fmt: skip
+        if self.on_lost is not None:  # first, so the crawl stops for this reason
+            self.on_lost()
         for answer in waiting.values():
             answer.errback(WriterLost("the archive writer process ended"))
-        if self.on_lost is not None:
-            self.on_lost()
 
     def close(self) -> None:
         """Let the child finish every request sent, then wait for it to exit."""

@@ -4,16 +4,22 @@ through it (ARCHIVE_WRITER_PROCESS is on by default)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, crawl_command, run_crawl
 from conftest_archive import da_nang_article, seed_article
 
 from archive.captures import Captures, read_record
 from crawler.capture import CaptureResult
 from crawler.writer import start_child
+from sample_portal.faults import FaultPlan, FaultyPortal
+from sample_portal.server import SamplePortal
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 
@@ -103,3 +109,68 @@ def test_unknown_request_and_unwritable_warc_are_answered_as_errors(child, tmp_p
                   ("store", seed_article(), None))  # fmt: skip
     assert [(ok, value[0] if not ok else value) for _, ok, value in answers] == [
         (False, "ArchiveError"), (False, "FileExistsError"), (True, "new")]  # fmt: skip
+
+
+# --- In a crawl ---------------------------------------------------------------------------------
+
+
+def archived(archive: Path) -> list[tuple]:
+    return query(archive, "select url, content_hash, capture_id is not null from articles "
+                          "order by url")  # fmt: skip
+
+
+def test_a_crawl_writing_in_its_own_process_archives_the_same(tmp_path: Path) -> None:
+    with SamplePortal() as portal:
+        for name, extra in (("child", ()), ("inline", ("-s", "ARCHIVE_WRITER_PROCESS=False"))):
+            result = run_crawl(portal, tmp_path / name / "archive.db", *extra)
+            assert result.returncode == 0, result.stderr[-3000:]
+    child = archived(tmp_path / "child" / "archive.db")
+    inline = archived(tmp_path / "inline" / "archive.db")
+    assert len(child) == 28 and child == inline
+    assert all(has_capture for _, _, has_capture in child)
+
+
+def writer_of(pid: int) -> int | None:
+    """The pid of the writer process started by process ``pid``, if it is running."""
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines()
+                          if ":\t" in line)  # fmt: skip
+            command = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields.get("PPid", "0")) == pid and b"crawler.writer" in command:
+            return int(status.parent.name)
+    return None
+
+
+def test_the_crawl_stops_with_a_clear_error_when_its_writer_dies(tmp_path: Path) -> None:
+    archive = tmp_path / "archive.db"
+    plan = FaultPlan(pagination="endless", endless_limit=100_000)  # a crawl that lasts
+    with FaultyPortal(plan) as portal:
+        crawl = subprocess.Popen(crawl_command(portal), cwd=ROOT, text=True,
+                                 env=dict(os.environ, TINLANHDAO_ARCHIVE=str(archive)),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            writer = None
+            while time.monotonic() < deadline:
+                writer = writer_of(crawl.pid)
+                if writer and archive.exists() and query(archive, STORED) != [(0,)]:
+                    break
+                time.sleep(0.2)
+            assert writer, "no writer process found"
+            os.kill(writer, signal.SIGKILL)
+            _, log = crawl.communicate(timeout=120)
+        finally:
+            if crawl.poll() is None:
+                crawl.kill()
+    assert crawl.returncode == 7, log[-3000:]
+    assert "archive writer process ended unexpectedly" in log
+    assert "Traceback" not in log
+    assert query(archive, "select status, finish_reason from crawl_runs") == [
+        ("failed", "archive_writer_lost")]  # fmt: skip
+    assert query(archive, "pragma integrity_check") == [("ok",)]
+
+
+STORED = "select count(*) from articles"

@@ -32,7 +32,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +44,8 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReadDescriptor
+from zope.interface import implementer
 
 from archive import ArchiveError, InvalidArticle
 
@@ -97,8 +98,8 @@ class ArchiveWriter:
         self._waiting: dict[int, Deferred] = {}
         self._sent = 0
         self._closed = False
-        self._reader = threading.Thread(target=self._read_answers, daemon=True)
-        self._reader.start()
+        self._reader = _AnswerReader(self)
+        reactor.addReader(self._reader)  # answers are read in the reactor's own loop
         atexit.register(self.close)  # a process that never stopped its engine still ends
 
     def call(self, operation: str, *args: Any) -> Deferred:
@@ -121,15 +122,14 @@ class ArchiveWriter:
         return self.call("capture", config.warc_dir, config.warc_max_bytes,
                          config.warc_info, run_id, fetch)  # fmt: skip
 
-    def _read_answers(self) -> None:
-        """Reader thread: pass each batch of answers to the reactor; report a closed pipe."""
-        while True:
-            try:
-                answers = self._pipe.recv()
-            except (EOFError, OSError):
-                reactor.callFromThread(self._lost)
-                return
-            reactor.callFromThread(self._answer, answers)
+    def read_answers(self) -> None:
+        """Handle every batch of answers waiting in the pipe (the reactor saw it readable)."""
+        try:
+            while self._pipe.poll():
+                self._answer(self._pipe.recv())
+        except (EOFError, OSError):
+            reactor.removeReader(self._reader)
+            self._lost()
 
     def _answer(self, answers: list[tuple[int, bool, Any]]) -> None:
         for number, ok, value in answers:
@@ -170,7 +170,7 @@ class ArchiveWriter:
                          _JOIN_SECONDS)  # fmt: skip
             self._process.kill()
             self._process.wait(10)
-        self._reader.join(5)
+        reactor.removeReader(self._reader)
         self._pipe.close()
 
 
@@ -183,6 +183,27 @@ def _stop(crawler: Crawler) -> None:
         deferred_from_coro(engine.close_spider_async(reason="archive_writer_lost"))
     else:  # Scrapy < 2.14
         engine.close_spider(engine.spider, "archive_writer_lost")
+
+
+@implementer(IReadDescriptor)
+class _AnswerReader:
+    """The writer's pipe as the reactor sees it: readable means answers are waiting."""
+
+    def __init__(self, writer: ArchiveWriter) -> None:
+        self.writer = writer
+        self.fd = writer._pipe.fileno()
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def doRead(self) -> None:  # noqa: N802 (Twisted's interface)
+        self.writer.read_answers()
+
+    def connectionLost(self, reason: Any) -> None:  # noqa: N802
+        """Nothing to do: ``read_answers`` notices a closed pipe."""
+
+    def logPrefix(self) -> str:  # noqa: N802
+        return "tinlanhdao-writer"
 
 
 def start_child(archive_path: str) -> tuple[subprocess.Popen, Connection]:

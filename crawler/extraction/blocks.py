@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 import lxml.etree
 import lxml.html
 
-from crawler.extraction.document import absolute_url
+from crawler.extraction.document import Element, absolute_url, drop_tree, text_content
 from crawler.text import clean_inline
 
 BLOCK_TAGS = frozenset(
@@ -46,7 +46,7 @@ _HAS_IMAGE_OR_BREAK = lxml.etree.XPath("boolean(.//img | .//br)")
 _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 
 
-def class_words(element: lxml.html.HtmlElement) -> frozenset[str]:
+def class_words(element: Element) -> frozenset[str]:
     """The lowercase words of an element's class and id attributes."""
     css_class, css_id = element.get("class"), element.get("id")
     if not css_class and not css_id:
@@ -62,7 +62,7 @@ def _words_of(raw: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
+def is_boilerplate_element(element: Element) -> bool:
     """True for containers that are chrome by their markup (class, id or tag)."""
     if not isinstance(element.tag, str):
         return False
@@ -71,11 +71,11 @@ def is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
     return bool(class_words(element) & BOILERPLATE_CLASS_WORDS)
 
 
-def prune_boilerplate(container: lxml.html.HtmlElement) -> None:
+def prune_boilerplate(container: Element) -> None:
     """Remove boilerplate containers inside ``container`` (not the container itself)."""
     for element in _MAYBE_BOILERPLATE(container):
         if element.getparent() is not None and is_boilerplate_element(element):
-            element.drop_tree()
+            drop_tree(element)
 
 
 @dataclass
@@ -90,7 +90,7 @@ class Block:
     tag: str = ""  # tag of the element the text came from
     link_text: int = 0  # characters of text inside links
     links: list[tuple[str, str]] = field(default_factory=list)  # (absolute href, text)
-    source: lxml.html.HtmlElement | None = field(default=None, repr=False, compare=False)
+    source: Element | None = field(default=None, repr=False, compare=False)
     whole_element: bool = False  # the text is all of ``source``'s text
 
     # Layout hints, read from the source element only when a rule asks (most never do).
@@ -137,17 +137,17 @@ class BlockReader:
         self._pieces: list[str] = []
         self._links: list[tuple[str, str]] = []
         self._link_chars = 0
-        self._source: lxml.html.HtmlElement | None = None
+        self._source: Element | None = None
         self._whole = True  # no block or image has interrupted the current source element
 
-    def read(self, container: lxml.html.HtmlElement) -> list[Block]:
+    def read(self, container: Element) -> list[Block]:
         """Return the blocks of ``container`` in page order.
 
         The walk is iterative (lxml's iterwalk), so a page nested thousands of levels deep
         reads like any other.
         """
         self._source = container
-        stack: list[tuple[lxml.html.HtmlElement | None, bool]] = []
+        stack: list[tuple[Element | None, bool]] = []
         walker = lxml.etree.iterwalk(container, events=("start", "end"))
         for event, element in walker:
             if element is container:
@@ -168,7 +168,7 @@ class BlockReader:
         self._flush()
         return self.blocks
 
-    def _enter(self, element: lxml.html.HtmlElement, tag: str, stack: list) -> bool:
+    def _enter(self, element: Element, tag: str, stack: list) -> bool:
         """Handle the start of ``element``; True when its subtree has been read already."""
         if not tag or tag == "br":
             if tag:
@@ -191,7 +191,7 @@ class BlockReader:
                 self._pieces.append(_flat(element.text))
             return False
         if tag == "a" and not _HAS_IMAGE(element):
-            text = _flat(element.text_content())
+            text = _flat(text_content(element))
             href = absolute_url(self.base_url, element.get("href"))
             self._pieces.append(text)
             self._link_chars += len(text.strip())
@@ -204,17 +204,17 @@ class BlockReader:
             if element.text:  # an inline element holding blocks or images: walk into it
                 self._pieces.append(_flat(element.text))
             return False
-        self._pieces.append(_flat(element.text_content()))
+        self._pieces.append(_flat(text_content(element)))
         return True
 
-    def _read_figure(self, figure: lxml.html.HtmlElement) -> None:
+    def _read_figure(self, figure: Element) -> None:
         caption_el = figure.find(".//figcaption")
-        caption = caption_el.text_content() if caption_el is not None else ""
+        caption = text_content(caption_el) if caption_el is not None else ""
         images = figure.xpath(".//img")
         for index, image in enumerate(images):
             self._add_image(image, caption=caption if index == len(images) - 1 else "")
 
-    def _add_image(self, image: lxml.html.HtmlElement, caption: str) -> None:
+    def _add_image(self, image: Element, caption: str) -> None:
         self._whole = False
         self._flush()
         src = ""
@@ -256,7 +256,7 @@ def _flat(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
-def _tag(element: lxml.html.HtmlElement | None) -> str:
+def _tag(element: Element | None) -> str:
     return element.tag if element is not None and isinstance(element.tag, str) else ""
 
 
@@ -287,20 +287,20 @@ def _describe(block: Block) -> dict[str, bool]:
     elif text:
         # A <br>-separated line: look for an inline element holding exactly this text.
         for inline in source.iter("em", "i", "strong", "b"):
-            if clean_inline(inline.text_content()) == text:
+            if clean_inline(text_content(inline)) == text:
                 hints["emphasized"] = inline.tag in EMPHASIS_TAGS
                 hints["bold"] = inline.tag in ("strong", "b")
                 break
     return hints
 
 
-def _all_inside(source: lxml.html.HtmlElement, tags: frozenset[str], text: str) -> bool:
-    inside = "".join(e.text_content() for e in source.iter(*tags) if e.getparent() is not None
+def _all_inside(source: Element, tags: frozenset[str], text: str) -> bool:
+    inside = "".join(text_content(e) for e in source.iter(*tags) if e.getparent() is not None
                      and not any(a.tag in tags for a in e.iterancestors() if a is not source))
     return clean_inline(inside) == text
 
 
-def _inner_html(element: lxml.html.HtmlElement) -> str:
+def _inner_html(element: Element) -> str:
     parts = [html.escape(element.text, quote=False)] if element.text else []
     for child in element:
         parts.append(lxml.html.tostring(child, encoding="unicode", with_tail=True))

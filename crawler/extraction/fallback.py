@@ -10,10 +10,9 @@ government portals (tests/fixtures/other_portals).
 
 from __future__ import annotations
 
-import lxml.html
-
 from crawler import text as textnorm
 from crawler.extraction.blocks import BOILERPLATE_TAGS, class_words, is_boilerplate_element
+from crawler.extraction.document import Element, text_content
 from crawler.extraction.layouts import PageLayout, _css
 
 _TITLE_WORDS = {"title", "tieude", "headline", "heading", "newstitle", "articletitle", "posttitle"}
@@ -34,7 +33,7 @@ _META_DATES = (
 _PARAGRAPH_MIN_CHARS = 30
 
 
-def _in_chrome(element: lxml.html.HtmlElement) -> bool:
+def _in_chrome(element: Element) -> bool:
     """True when the element sits inside navigation, a sidebar, a footer or other chrome."""
     for ancestor in element.iterancestors():
         if ancestor.tag in BOILERPLATE_TAGS or is_boilerplate_element(ancestor):
@@ -48,13 +47,13 @@ class GenericNewsLayout(PageLayout):
     name = "fallback"
     _HEADINGS = _css("h1, h2, h3, .title, .tieude, .news-title, .article-title")
 
-    def __init__(self, root: lxml.html.HtmlElement, url: str) -> None:
+    def __init__(self, root: Element, url: str) -> None:
         super().__init__(root, url)
-        self._title_element: lxml.html.HtmlElement | None = None
-        self._content: lxml.html.HtmlElement | None = None
+        self._title_element: Element | None = None
+        self._content: Element | None = None
 
     @classmethod
-    def matches(cls, root: lxml.html.HtmlElement) -> bool:
+    def matches(cls, root: Element) -> bool:
         return True
 
     def _meta(self, *names: str) -> str:
@@ -69,7 +68,7 @@ class GenericNewsLayout(PageLayout):
         page_title = textnorm.clean_inline(self.root.findtext(".//title") or "")
         headings = []
         for element in self._HEADINGS(self.root):
-            text = textnorm.clean_inline(element.text_content())
+            text = textnorm.clean_inline(text_content(element))
             if len(text) >= 15 and not _in_chrome(element):
                 headings.append((element, text))
         for reference in (meta_title, page_title):
@@ -105,7 +104,7 @@ class GenericNewsLayout(PageLayout):
         for element in self.root.iter():
             if isinstance(element.tag, str) and class_words(element) & _DATE_WORDS:
                 if not _in_chrome(element):
-                    parsed = textnorm.parse_vietnamese_date(element.text_content()[:200])
+                    parsed = textnorm.parse_vietnamese_date(text_content(element)[:200])
                     if parsed:
                         return parsed
         start = self._title_element
@@ -125,7 +124,7 @@ class GenericNewsLayout(PageLayout):
     def author(self) -> str:
         for element in self.root.iter():
             if isinstance(element.tag, str) and class_words(element) & _AUTHOR_WORDS:
-                text = textnorm.clean_inline(element.text_content())
+                text = textnorm.clean_inline(text_content(element))
                 name = textnorm.parse_labelled_byline(text)
                 if name:
                     return name
@@ -137,7 +136,7 @@ class GenericNewsLayout(PageLayout):
         """Text of the first element outside chrome whose class names one of ``words``."""
         for element in self.root.iter():
             if isinstance(element.tag, str) and class_words(element) & words:
-                text = textnorm.clean_inline(element.text_content())
+                text = textnorm.clean_inline(text_content(element))
                 if min_chars <= len(text) <= max_chars and not _in_chrome(element):
                     return text
         return ""
@@ -151,13 +150,13 @@ class GenericNewsLayout(PageLayout):
     def portal_id(self) -> str:
         return ""
 
-    def content(self) -> lxml.html.HtmlElement | None:
-        scores: dict[lxml.html.HtmlElement, float] = {}
+    def content(self) -> Element | None:
+        scores: dict[Element, float] = {}
         for element in self.root.iter("p", "div", "td", "font", "span", "section", "article"):
             text = _own_text(element)
             if len(text) < _PARAGRAPH_MIN_CHARS or _in_chrome(element):
                 continue
-            links = sum(len(a.text_content()) for a in element.iter("a"))
+            links = sum(len(text_content(a)) for a in element.iter("a"))
             score = min(len(text), 1000) * (1 - min(links / max(len(text), 1), 1))
             if element.tag != "p" and len(element.findall("br")) >= 1:
                 scores[element] = scores.get(element, 0) + score  # <br> paragraphs live here
@@ -172,13 +171,13 @@ class GenericNewsLayout(PageLayout):
         return max(scores, key=scores.get)
 
 
-def _own_text(element: lxml.html.HtmlElement) -> str:
+def _own_text(element: Element) -> str:
     """Text of a paragraph-like element: all text for <p>, only direct text for containers."""
     if element.tag == "p":
-        return textnorm.clean_inline(element.text_content())
+        return textnorm.clean_inline(text_content(element))
     pieces = [element.text or ""]
     for child in element:
         if child.tag in ("br", "a", "b", "strong", "i", "em", "span", "font", "u"):
-            pieces.append(child.text_content() if child.tag != "br" else " ")
+            pieces.append(text_content(child) if child.tag != "br" else " ")
         pieces.append(child.tail or "")
     return textnorm.clean_inline("".join(pieces))

@@ -18,14 +18,13 @@ import re
 from datetime import datetime, timezone
 
 import lxml.etree
-import lxml.html
 from lxml.cssselect import CSSSelector
 
 from crawler import text as textnorm
 from crawler.extraction.article import Article, Attachment, NotAnArticle
 from crawler.extraction.assemble import assemble
 from crawler.extraction.blocks import BlockReader, prune_boilerplate
-from crawler.extraction.document import absolute_url
+from crawler.extraction.document import Element, absolute_url, text_content
 
 _TTS_AUTHOR = re.compile(r"Theo tác giả\s*:\s*(?P<name>[^.]{2,80})\.?\s*$")
 
@@ -51,14 +50,14 @@ class PageLayout:
     PORTAL_ID_ATTRIBUTE: str = ""  # an attribute of the ARTICLE element holding the CMS id
     TEXT_TO_SPEECH: CSSSelector | None = None  # reader widget text, which names the author
 
-    def __init__(self, root: lxml.html.HtmlElement, url: str) -> None:
+    def __init__(self, root: Element, url: str) -> None:
         self.root = root
         self.url = url
         found = self.ARTICLE(root) if self.ARTICLE is not None else []
-        self.scope: lxml.html.HtmlElement = found[0] if found else root
+        self.scope: Element = found[0] if found else root
 
     @classmethod
-    def matches(cls, root: lxml.html.HtmlElement, classes: frozenset[str] | None = None) -> bool:
+    def matches(cls, root: Element, classes: frozenset[str] | None = None) -> bool:
         """True when the page carries one of this layout's markers. ``classes``: the page's
         class names (``page_classes``), when the caller has them already."""
         if classes is None:
@@ -70,7 +69,7 @@ class PageLayout:
         if selector is None:
             return ""
         for element in selector(self.scope):
-            text = textnorm.clean_inline(element.text_content())
+            text = textnorm.clean_inline(text_content(element))
             if text:
                 return text
         return ""
@@ -82,7 +81,7 @@ class PageLayout:
         if self.DATE is None:
             return ""
         for element in self.DATE(self.scope):
-            for candidate in (element.get("datetime"), element.text_content()):
+            for candidate in (element.get("datetime"), text_content(element)):
                 parsed = textnorm.parse_vietnamese_date(candidate)
                 if parsed:
                     return parsed
@@ -108,7 +107,7 @@ class PageLayout:
         match = _TTS_AUTHOR.search(spoken)
         return textnorm.clean_inline(match.group("name")) if match else ""
 
-    def content(self) -> lxml.html.HtmlElement | None:
+    def content(self) -> Element | None:
         if self.CONTENT is None:
             return None
         found = self.CONTENT(self.scope)
@@ -122,7 +121,7 @@ class PageLayout:
         for link in self.ATTACHMENT_LINKS(self.scope):
             url = absolute_url(self.url, link.get("href"))
             if url:
-                title = textnorm.clean_inline(link.text_content())
+                title = textnorm.clean_inline(text_content(link))
                 result.append(Attachment(url=url, title=title or url.rsplit("/", 1)[-1]))
         return result
 
@@ -168,12 +167,12 @@ _LINKS_AND_IMAGES = lxml.etree.XPath(".//a[@href] | .//img[@src]")
 _CLASS_ATTRIBUTES = lxml.etree.XPath("//@class")
 
 
-def page_classes(root: lxml.html.HtmlElement) -> frozenset[str]:
+def page_classes(root: Element) -> frozenset[str]:
     """Every class name used in the page."""
     return frozenset(" ".join(_CLASS_ATTRIBUTES(root)).split())
 
 
-def _absolutize_links(container: lxml.html.HtmlElement, base: str) -> None:
+def _absolutize_links(container: Element, base: str) -> None:
     """Make the links and image sources inside ``container`` absolute (for ``body_html``)."""
     for element in _LINKS_AND_IMAGES(container):
         attribute = "href" if element.tag == "a" else "src"

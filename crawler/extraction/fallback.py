@@ -13,7 +13,8 @@ from __future__ import annotations
 from crawler import text as textnorm
 from crawler.extraction.blocks import BOILERPLATE_TAGS, class_words, is_boilerplate_element
 from crawler.extraction.document import Element, text_content
-from crawler.extraction.layouts import PageLayout, _css
+from crawler.extraction.layouts import PageLayout
+from crawler.extraction.selectors import ElementIndex, Selector
 
 _TITLE_WORDS = {"title", "tieude", "headline", "heading", "newstitle", "articletitle", "posttitle"}
 _DATE_WORDS = {"date", "time", "ngay", "ngaydang", "publish", "published", "postdate", "datetime",
@@ -45,10 +46,10 @@ class GenericNewsLayout(PageLayout):
     """Layout-independent extraction of a news article page."""
 
     name = "fallback"
-    _HEADINGS = _css("h1, h2, h3, .title, .tieude, .news-title, .article-title")
+    _HEADINGS = Selector("h1, h2, h3, .title, .tieude, .news-title, .article-title")
 
-    def __init__(self, root: Element, url: str) -> None:
-        super().__init__(root, url)
+    def __init__(self, root: Element, url: str, page: ElementIndex | None = None) -> None:
+        super().__init__(root, url, page)
         self._title_element: Element | None = None
         self._content: Element | None = None
 
@@ -67,7 +68,7 @@ class GenericNewsLayout(PageLayout):
         meta_title = self._meta("og:title", "twitter:title")
         page_title = textnorm.clean_inline(self.root.findtext(".//title") or "")
         headings = []
-        for element in self._HEADINGS(self.root):
+        for element in self.select(self._HEADINGS):
             text = textnorm.clean_inline(text_content(element))
             if len(text) >= 15 and not _in_chrome(element):
                 headings.append((element, text))

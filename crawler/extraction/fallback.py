@@ -10,6 +10,8 @@ government portals (tests/fixtures/other_portals).
 
 from __future__ import annotations
 
+import lxml.etree
+
 from crawler import text as textnorm
 from crawler.extraction.blocks import BOILERPLATE_TAGS, class_words, is_boilerplate_element
 from crawler.extraction.document import Element, text_content
@@ -24,22 +26,43 @@ _SECTION_WORDS = {"cat", "category", "newscat", "chuyenmuc", "danhmuc", "postcat
                   "articlecategory"}
 _LEAD_WORDS = {"summary", "sapo", "lead", "tomtat", "excerpt", "newssummary", "intro",
                "description", "chapeau"}
-_META_DATES = (
+_META_DATES = tuple(lxml.etree.XPath(path) for path in (
     "//meta[@property='article:published_time']/@content",
     "//meta[@itemprop='datePublished']/@content",
     "//meta[@name='pubdate' or @name='publishdate' or @name='date' or @name='dc.date']/@content",
     "//*[@itemprop='datePublished']/@datetime",
     "//time/@datetime",
-)
+))
+_META_CONTENT = lxml.etree.XPath("//meta[@property=$name or @name=$name]/@content")
 _PARAGRAPH_MIN_CHARS = 30
+# Elements with a class or an id: the only ones class_words() finds words in.
+_WITH_CLASS_OR_ID = lxml.etree.XPath(
+    "descendant-or-self::*[@class] | descendant-or-self::*[@id]"
+)
 
 
-def _in_chrome(element: Element) -> bool:
-    """True when the element sits inside navigation, a sidebar, a footer or other chrome."""
-    for ancestor in element.iterancestors():
+def _in_chrome(element: Element, known: dict[Element, bool] | None = None) -> bool:
+    """True when the element sits inside navigation, a sidebar, a footer or other chrome.
+
+    ``known`` remembers, for elements already looked at, whether they are chrome or inside it:
+    pass the same dict for many elements of a tree that does not change in between, and each
+    ancestor is looked at once.
+    """
+    known = {} if known is None else known
+    path = []  # ancestors looked at: none of them is chrome itself
+    answer = False
+    ancestor = element.getparent()
+    while ancestor is not None:
+        if ancestor in known:
+            answer = known[ancestor]
+            break
         if ancestor.tag in BOILERPLATE_TAGS or is_boilerplate_element(ancestor):
-            return True
-    return False
+            answer = known[ancestor] = True
+            break
+        path.append(ancestor)
+        ancestor = ancestor.getparent()
+    known.update(dict.fromkeys(path, answer))
+    return answer
 
 
 class GenericNewsLayout(PageLayout):
@@ -59,7 +82,7 @@ class GenericNewsLayout(PageLayout):
 
     def _meta(self, *names: str) -> str:
         for name in names:
-            found = self.root.xpath(f"//meta[@property='{name}' or @name='{name}']/@content")
+            found = _META_CONTENT(self.root, name=name)
             if found and textnorm.clean_inline(found[0]):
                 return textnorm.clean_inline(found[0])
         return ""
@@ -88,7 +111,7 @@ class GenericNewsLayout(PageLayout):
 
     def published(self) -> str:
         for xpath in _META_DATES:
-            for value in self.root.xpath(xpath):
+            for value in xpath(self.root):
                 parsed = textnorm.parse_vietnamese_date(value)
                 if parsed:
                     return self._prefer_text_time(parsed)
@@ -102,8 +125,8 @@ class GenericNewsLayout(PageLayout):
         return from_text if from_text.startswith(parsed) else parsed
 
     def _date_from_text(self) -> str:
-        for element in self.root.iter():
-            if isinstance(element.tag, str) and class_words(element) & _DATE_WORDS:
+        for element in _WITH_CLASS_OR_ID(self.root):
+            if class_words(element) & _DATE_WORDS:
                 if not _in_chrome(element):
                     parsed = textnorm.parse_vietnamese_date(text_content(element)[:200])
                     if parsed:
@@ -123,8 +146,8 @@ class GenericNewsLayout(PageLayout):
         return ""
 
     def author(self) -> str:
-        for element in self.root.iter():
-            if isinstance(element.tag, str) and class_words(element) & _AUTHOR_WORDS:
+        for element in _WITH_CLASS_OR_ID(self.root):
+            if class_words(element) & _AUTHOR_WORDS:
                 text = textnorm.clean_inline(text_content(element))
                 name = textnorm.parse_labelled_byline(text)
                 if name:
@@ -135,8 +158,8 @@ class GenericNewsLayout(PageLayout):
 
     def _marked_text(self, words: set[str], min_chars: int, max_chars: int) -> str:
         """Text of the first element outside chrome whose class names one of ``words``."""
-        for element in self.root.iter():
-            if isinstance(element.tag, str) and class_words(element) & words:
+        for element in _WITH_CLASS_OR_ID(self.root):
+            if class_words(element) & words:
                 text = textnorm.clean_inline(text_content(element))
                 if min_chars <= len(text) <= max_chars and not _in_chrome(element):
                     return text
@@ -153,13 +176,14 @@ class GenericNewsLayout(PageLayout):
 
     def content(self) -> Element | None:
         scores: dict[Element, float] = {}
+        chrome: dict[Element, bool] = {}  # (see _in_chrome)
         for element in self.root.iter("p", "div", "td", "font", "span", "section", "article"):
             text = _own_text(element)
-            if len(text) < _PARAGRAPH_MIN_CHARS or _in_chrome(element):
+            if len(text) < _PARAGRAPH_MIN_CHARS or _in_chrome(element, chrome):
                 continue
             links = sum(len(text_content(a)) for a in element.iter("a"))
             score = min(len(text), 1000) * (1 - min(links / max(len(text), 1), 1))
-            if element.tag != "p" and len(element.findall("br")) >= 1:
+            if element.tag != "p" and element.find("br") is not None:
                 scores[element] = scores.get(element, 0) + score  # <br> paragraphs live here
             parent = element.getparent()
             if parent is not None:

@@ -144,7 +144,7 @@ def _take_byline(text_blocks: list[Block], kept: list, parts: ContentParts) -> N
     last = text_blocks[-1]
     text = last.text  # cleaned in assemble()
     if len(text_blocks) > 1 and textnorm.looks_like_name(text, normalized=True) and (
-        last.right_aligned or last.bold or len(text.split()) <= 4
+        len(text.split()) <= 4 or last.right_aligned or last.bold  # the cheap test first
     ):
         parts.author = text
         kept.remove(last)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import lxml.etree
-import lxml.html
 
 from crawler.extraction.document import Element, absolute_url, drop_tree, text_content
 from crawler.text import clean_inline
@@ -24,6 +23,10 @@ BLOCK_TAGS = frozenset(
     "td th figure figcaption center pre dl dt dd header footer aside nav address hr".split()
 )
 EMPHASIS_TAGS = frozenset("em i".split())
+BOLD_TAGS = frozenset("strong b".split())
+CAPTION_CLASS_WORDS = frozenset(
+    "caption chuthich imgcaption imagecaption image_desc desc".split()
+)
 
 # Class/id words that mark boilerplate containers: share and print tools, view counters, the
 # text-to-speech reader, related news, comments, menus. Matched against the words of class and id
@@ -43,6 +46,7 @@ _MAYBE_BOILERPLATE = lxml.etree.XPath(
 _HAS_IMAGE = lxml.etree.XPath("boolean(.//img)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0\u200b]*\n")  # two <br> in a row
 _HAS_IMAGE_OR_BREAK = lxml.etree.XPath("boolean(.//img | .//br)")
+_META_CONTENT_TYPE = re.compile(r'<meta http-equiv="Content-Type"[^>]*>')
 _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 
 
@@ -93,33 +97,37 @@ class Block:
     source: Element | None = field(default=None, repr=False, compare=False)
     whole_element: bool = False  # the text is all of ``source``'s text
 
-    # Layout hints, read from the source element only when a rule asks (most never do).
+    # Layout hints, read from the source element only when a rule asks (most never do), each
+    # on its own: the bold and italic ones cost the most.
     @cached_property
-    def _hints(self) -> dict[str, bool]:
-        return _describe(self)
+    def _alignment(self) -> tuple[bool, bool]:
+        return _alignment(self.source)
 
     @property
     def centered(self) -> bool:
-        return self._hints["centered"]
+        return self._alignment[0]
 
     @property
     def right_aligned(self) -> bool:
-        return self._hints["right_aligned"]
+        return self._alignment[1]
 
-    @property
+    @cached_property
     def emphasized(self) -> bool:
         """All of the text is inside <em>/<i>."""
-        return self._hints["emphasized"]
+        return _all_text_inside(self, EMPHASIS_TAGS)
 
-    @property
+    @cached_property
     def bold(self) -> bool:
         """All of the text is inside <strong>/<b>."""
-        return self._hints["bold"]
+        return _all_text_inside(self, BOLD_TAGS)
 
-    @property
+    @cached_property
     def caption_hint(self) -> bool:
         """The class or the markup says "caption"."""
-        return self._hints["caption_hint"]
+        source = self.source
+        if source is None:
+            return False
+        return source.tag == "figcaption" or bool(class_words(source) & CAPTION_CLASS_WORDS)
 
     @property
     def link_density(self) -> float:
@@ -208,9 +216,9 @@ class BlockReader:
         return True
 
     def _read_figure(self, figure: Element) -> None:
-        caption_el = figure.find(".//figcaption")
+        caption_el = next(figure.iterdescendants("figcaption"), None)
         caption = text_content(caption_el) if caption_el is not None else ""
-        images = figure.xpath(".//img")
+        images = list(figure.iterdescendants("img"))
         for index, image in enumerate(images):
             self._add_image(image, caption=caption if index == len(images) - 1 else "")
 
@@ -260,38 +268,34 @@ def _tag(element: Element | None) -> str:
     return element.tag if element is not None and isinstance(element.tag, str) else ""
 
 
-def _describe(block: Block) -> dict[str, bool]:
-    """The layout hints of a text block, from the element it came from."""
-    hints = dict.fromkeys(("centered", "right_aligned", "emphasized", "bold", "caption_hint"),
-                          False)
-    source = block.source
+def _alignment(source: Element | None) -> tuple[bool, bool]:
+    """(centered, right-aligned): the source element's alignment, or its parent's right one."""
     if source is None:
-        return hints
+        return False, False
     style = (source.get("style") or "").replace(" ", "").lower()
     align = (source.get("align") or "").lower()
-    hints["centered"] = "text-align:center" in style or align == "center" or source.tag == "center"
-    hints["right_aligned"] = "text-align:right" in style or align == "right"
-    words = class_words(source)
-    hints["caption_hint"] = source.tag == "figcaption" or bool(
-        words & {"caption", "chuthich", "imgcaption", "imagecaption", "image_desc", "desc"}
-    )
-    if not (hints["centered"] or hints["right_aligned"]):
+    centered = "text-align:center" in style or align == "center" or source.tag == "center"
+    right_aligned = "text-align:right" in style or align == "right"
+    if not (centered or right_aligned):
         parent = source.getparent()
         if parent is not None:
             pstyle = (parent.get("style") or "").replace(" ", "").lower()
-            hints["right_aligned"] = "text-align:right" in pstyle or parent.get("align") == "right"
-    text = clean_inline(block.text)
-    if text and block.whole_element:
-        hints["emphasized"] = _all_inside(source, EMPHASIS_TAGS, text)
-        hints["bold"] = _all_inside(source, frozenset({"strong", "b"}), text)
-    elif text:
-        # A <br>-separated line: look for an inline element holding exactly this text.
-        for inline in source.iter("em", "i", "strong", "b"):
-            if clean_inline(text_content(inline)) == text:
-                hints["emphasized"] = inline.tag in EMPHASIS_TAGS
-                hints["bold"] = inline.tag in ("strong", "b")
-                break
-    return hints
+            right_aligned = "text-align:right" in pstyle or parent.get("align") == "right"
+    return centered, right_aligned
+
+
+def _all_text_inside(block: Block, tags: frozenset[str]) -> bool:
+    """True when all of a text block's text sits inside elements with one of ``tags``."""
+    source, text = block.source, clean_inline(block.text)
+    if source is None or not text:
+        return False
+    if block.whole_element:
+        return _all_inside(source, tags, text)
+    # A <br>-separated line: the first inline element holding exactly this text decides.
+    for inline in source.iter("em", "i", "strong", "b"):
+        if clean_inline(text_content(inline)) == text:
+            return inline.tag in tags
+    return False
 
 
 def _all_inside(source: Element, tags: frozenset[str], text: str) -> bool:
@@ -303,5 +307,6 @@ def _all_inside(source: Element, tags: frozenset[str], text: str) -> bool:
 def _inner_html(element: Element) -> str:
     parts = [html.escape(element.text, quote=False)] if element.text else []
     for child in element:
-        parts.append(lxml.html.tostring(child, encoding="unicode", with_tail=True))
-    return "".join(parts)
+        parts.append(lxml.etree.tostring(child, method="html", encoding="unicode"))
+    # What lxml.html.tostring() does to each child; a match never spans two children.
+    return _META_CONTENT_TYPE.sub("", "".join(parts))

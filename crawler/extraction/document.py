@@ -46,7 +46,7 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
 def parse_html(text: str) -> Element:
     """Parse HTML text into an lxml tree; raises NotAnArticle("not_html") when nothing parses."""
     text = _flatten_runaway_nesting(text[:_MAX_CHARS].replace("\x00", ""))
-    if not text.strip():
+    if not text or text.isspace():
         raise NotAnArticle("empty_page")
     try:
         # huge_tree: libxml2 otherwise stops at 256 levels of nesting and loses the rest.
@@ -54,7 +54,7 @@ def parse_html(text: str) -> Element:
         root = lxml.etree.fromstring(text, parser)
     except (lxml.etree.ParserError, ValueError) as error:
         raise NotAnArticle("not_html") from error
-    if root is None or root.find(".//body") is None and len(root) == 0:
+    if root is None or len(root) == 0 and root.find(".//body") is None:
         raise NotAnArticle("not_html")
     return root
 
@@ -124,6 +124,15 @@ def drop_tag(element: Element) -> None:
             previous.tail = (previous.tail or "") + element.tail
     index = parent.index(element)
     parent[index:index + 1] = element[:]
+
+
+def within(element: Element, scope: Element) -> bool:
+    """True when ``element`` is ``scope`` or one of its descendants (not pruned away)."""
+    while element is not None:
+        if element is scope:
+            return True
+        element = element.getparent()
+    return False
 
 
 def canonical_url(root: Element, url: str) -> str:

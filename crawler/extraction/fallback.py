@@ -14,7 +14,7 @@ import lxml.etree
 
 from crawler import text as textnorm
 from crawler.extraction.blocks import BOILERPLATE_TAGS, class_words, is_boilerplate_element
-from crawler.extraction.document import Element, text_content
+from crawler.extraction.document import Element, text_content, within
 from crawler.extraction.layouts import PageLayout
 from crawler.extraction.selectors import ElementIndex, Selector
 
@@ -45,8 +45,8 @@ def _in_chrome(element: Element, known: dict[Element, bool] | None = None) -> bo
     """True when the element sits inside navigation, a sidebar, a footer or other chrome.
 
     ``known`` remembers, for elements already looked at, whether they are chrome or inside it:
-    pass the same dict for many elements of a tree that does not change in between, and each
-    ancestor is looked at once.
+    pass the same dict for many elements of a tree that only loses subtrees in between (as in
+    pruning), and each ancestor is looked at once.
     """
     known = {} if known is None else known
     path = []  # ancestors looked at: none of them is chrome itself
@@ -73,6 +73,9 @@ class GenericNewsLayout(PageLayout):
 
     def __init__(self, root: Element, url: str, page: ElementIndex | None = None) -> None:
         super().__init__(root, url, page)
+        self._chrome: dict[Element, bool] = {}  # (see _in_chrome)
+        # The elements with a class or id and their class words, in page order.
+        self._marked = [(e, class_words(e)) for e in _WITH_CLASS_OR_ID(root)]
         self._title_element: Element | None = None
         self._content: Element | None = None
 
@@ -93,7 +96,7 @@ class GenericNewsLayout(PageLayout):
         headings = []
         for element in self.select(self._HEADINGS):
             text = textnorm.clean_inline(text_content(element))
-            if len(text) >= 15 and not _in_chrome(element):
+            if len(text) >= 15 and not _in_chrome(element, self._chrome):
                 headings.append((element, text))
         for reference in (meta_title, page_title):
             for element, text in headings:
@@ -125,12 +128,11 @@ class GenericNewsLayout(PageLayout):
         return from_text if from_text.startswith(parsed) else parsed
 
     def _date_from_text(self) -> str:
-        for element in _WITH_CLASS_OR_ID(self.root):
-            if class_words(element) & _DATE_WORDS:
-                if not _in_chrome(element):
-                    parsed = textnorm.parse_vietnamese_date(text_content(element)[:200])
-                    if parsed:
-                        return parsed
+        for element in self._marked_elements(_DATE_WORDS):
+            if not _in_chrome(element, self._chrome):
+                parsed = textnorm.parse_vietnamese_date(text_content(element)[:200])
+                if parsed:
+                    return parsed
         start = self._title_element
         if start is None:
             return ""
@@ -146,24 +148,29 @@ class GenericNewsLayout(PageLayout):
         return ""
 
     def author(self) -> str:
-        for element in _WITH_CLASS_OR_ID(self.root):
-            if class_words(element) & _AUTHOR_WORDS:
-                text = textnorm.clean_inline(text_content(element))
-                name = textnorm.parse_labelled_byline(text)
-                if name:
-                    return name
-                if textnorm.looks_like_name(text):
-                    return text
+        for element in self._marked_elements(_AUTHOR_WORDS):
+            text = textnorm.clean_inline(text_content(element))
+            name = textnorm.parse_labelled_byline(text)
+            if name:
+                return name
+            if textnorm.looks_like_name(text):
+                return text
         return ""
 
     def _marked_text(self, words: set[str], min_chars: int, max_chars: int) -> str:
         """Text of the first element outside chrome whose class names one of ``words``."""
-        for element in _WITH_CLASS_OR_ID(self.root):
-            if class_words(element) & words:
-                text = textnorm.clean_inline(text_content(element))
-                if min_chars <= len(text) <= max_chars and not _in_chrome(element):
-                    return text
+        for element in self._marked_elements(words):
+            text = textnorm.clean_inline(text_content(element))
+            if min_chars <= len(text) <= max_chars and not _in_chrome(element, self._chrome):
+                return text
         return ""
+
+    def _marked_elements(self, words: set[str]):
+        """The elements (still in the page: not pruned) whose class or id names one of
+        ``words``, in page order."""
+        for element, element_words in self._marked:
+            if element_words & words and within(element, self.root):
+                yield element
 
     def section(self) -> str:
         return self._meta("article:section") or self._marked_text(_SECTION_WORDS, 3, 80)
@@ -176,10 +183,9 @@ class GenericNewsLayout(PageLayout):
 
     def content(self) -> Element | None:
         scores: dict[Element, float] = {}
-        chrome: dict[Element, bool] = {}  # (see _in_chrome)
         for element in self.root.iter("p", "div", "td", "font", "span", "section", "article"):
             text = _own_text(element)
-            if len(text) < _PARAGRAPH_MIN_CHARS or _in_chrome(element, chrome):
+            if len(text) < _PARAGRAPH_MIN_CHARS or _in_chrome(element, self._chrome):
                 continue
             links = sum(len(text_content(a)) for a in element.iter("a"))
             score = min(len(text), 1000) * (1 - min(links / max(len(text), 1), 1))

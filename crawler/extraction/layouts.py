@@ -24,7 +24,7 @@ from crawler import text as textnorm
 from crawler.extraction.article import Article, Attachment, NotAnArticle
 from crawler.extraction.assemble import assemble
 from crawler.extraction.blocks import BlockReader, prune_boilerplate
-from crawler.extraction.document import Element, absolute_url, text_content
+from crawler.extraction.document import Element, absolute_url, text_content, within
 from crawler.extraction.selectors import ElementIndex, Selector
 
 _TTS_AUTHOR = re.compile(r"Theo tác giả\s*:\s*(?P<name>[^.]{2,80})\.?\s*$")
@@ -64,7 +64,7 @@ class PageLayout:
         """
         if selector is None:
             return []
-        return [element for element in selector(self.page) if _within(element, self.scope)]
+        return [element for element in selector(self.page) if within(element, self.scope)]
 
     @classmethod
     def matches(cls, root: Element, classes: frozenset[str] | None = None) -> bool:
@@ -166,15 +166,6 @@ class PageLayout:
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds")[:19] + "Z",
             layout=self.name,
         )
-
-
-def _within(element: Element, scope: Element) -> bool:
-    """True when ``element`` is ``scope`` or one of its descendants."""
-    while element is not None:
-        if element is scope:
-            return True
-        element = element.getparent()
-    return False
 
 
 _LINKS_AND_IMAGES = lxml.etree.XPath(".//a[@href] | .//img[@src]")

@@ -198,6 +198,7 @@ DATE_PATTERNS: tuple[str, ...] = (
     rf"{_D}[/.-]{_M}[/.-]{_Y}(?:\s*[|,\-–]?\s*(?:lúc\s*)?{_HM})?",
 )
 _DATE_REGEXES = tuple(re.compile(p, re.IGNORECASE) for p in DATE_PATTERNS)
+_YEAR = re.compile(_Y)  # every pattern has a year: the cheap test for texts without a date
 
 
 def parse_vietnamese_date(text: str | None) -> str | None:
@@ -208,7 +209,7 @@ def parse_vietnamese_date(text: str | None) -> str | None:
     converted to +07:00.
     """
     text = clean_inline(text)
-    if not text:
+    if not text or not _YEAR.search(text):
         return None
     best: tuple[int, str] | None = None
     for regex in _DATE_REGEXES:

@@ -235,6 +235,8 @@ class BlockReader:
 
     # --- paragraphs ---
     def _flush(self) -> None:
+        if not self._pieces:  # (then there are no links either)
+            return
         raw = "".join(self._pieces)
         links, link_chars = self._links, self._link_chars
         self._pieces, self._links, self._link_chars = [], [], 0
@@ -305,6 +307,8 @@ def _all_inside(source: Element, tags: frozenset[str], text: str) -> bool:
 
 
 def _inner_html(element: Element) -> str:
+    if not len(element):
+        return html.escape(element.text, quote=False) if element.text else ""
     parts = [html.escape(element.text, quote=False)] if element.text else []
     for child in element:
         parts.append(lxml.etree.tostring(child, method="html", encoding="unicode"))

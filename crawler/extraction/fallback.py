@@ -35,6 +35,7 @@ _META_DATES = tuple(lxml.etree.XPath(path) for path in (
 ))
 _META_CONTENT = lxml.etree.XPath("//meta[@property=$name or @name=$name]/@content")
 _PARAGRAPH_MIN_CHARS = 30
+_INLINE_TAGS = frozenset(("br", "a", "b", "strong", "i", "em", "span", "font", "u"))
 # Elements with a class or an id: the only ones class_words() finds words in.
 _WITH_CLASS_OR_ID = lxml.etree.XPath(
     "descendant-or-self::*[@class] | descendant-or-self::*[@id]"
@@ -208,7 +209,8 @@ def _own_text(element: Element) -> str:
         return textnorm.clean_inline(text_content(element))
     pieces = [element.text or ""]
     for child in element:
-        if child.tag in ("br", "a", "b", "strong", "i", "em", "span", "font", "u"):
+        if child.tag in _INLINE_TAGS:
             pieces.append(text_content(child) if child.tag != "br" else " ")
         pieces.append(child.tail or "")
-    return textnorm.clean_inline("".join(pieces))
+    text = "".join(pieces)
+    return "" if text.isspace() else textnorm.clean_inline(text)  # (most containers: only blanks)

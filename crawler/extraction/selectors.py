@@ -48,13 +48,19 @@ class ElementIndex:
         all_values = " ".join(filter(None, values))
         self.words = frozenset(all_values.split())
         css_split = _OTHER_SPACE.search(all_values) is not None  # str.split() would differ
+        by_class = self.by_class
         for position, (element, value) in enumerate(zip(elements, values, strict=True)):
+            entry = (position, element)
             if value:
                 names = [n for n in _CSS_SPACE.split(value) if n] if css_split else value.split()
                 for name in names:
-                    self.by_class.setdefault(name, []).append((position, element))
-            if element.tag in INDEXED_TAGS:
-                self.by_tag.setdefault(element.tag, []).append((position, element))
+                    if name in by_class:
+                        by_class[name].append(entry)
+                    else:
+                        by_class[name] = [entry]
+            tag = element.tag
+            if tag in INDEXED_TAGS:
+                self.by_tag.setdefault(tag, []).append(entry)
 
 
 class Selector:

@@ -255,6 +255,7 @@ _DATE_LINE_WORDS = re.compile(
 def is_date_line(text: str, normalized: bool = False) -> bool:
     """True when ``text`` is only a date line, like "Thứ Sáu, 19/05/2023 - 08:15"."""
     text = text if normalized else clean_inline(text)
-    if not text or len(text) > 80 or _DATE_LINE_WORDS.sub("", text):
-        return False  # (the cheap test first: most short lines have other words)
+    # The cheap tests first: a date has a four-digit year, and most short lines have other words.
+    if not text or len(text) > 80 or not _YEAR.search(text) or _DATE_LINE_WORDS.sub("", text):
+        return False
     return parse_vietnamese_date(text) is not None

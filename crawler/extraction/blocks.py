@@ -162,7 +162,9 @@ class BlockReader:
                 if event == "start" and element.text:
                     self._pieces.append(_flat(element.text))
                 continue
-            tag = element.tag if isinstance(element.tag, str) else ""
+            tag = element.tag
+            if not isinstance(tag, str):  # a comment or an entity
+                tag = ""
             if event == "start":
                 if self._enter(element, tag, stack):
                     walker.skip_subtree()

@@ -21,9 +21,11 @@ from crawler.extraction.document import Element
 
 # Tags a selector may name on their own (as in "h1"); the index files these elements too.
 INDEXED_TAGS = ("h1", "h2", "h3")
-# A union of paths: faster in libxml2 than one path testing "[@class or self::h1 or ...]".
-_INDEXED_ELEMENTS = lxml.etree.XPath(
-    " | ".join(f"descendant-or-self::{test}" for test in ("*[@class]", *INDEXED_TAGS))
+# In page order: every class attribute (a string that knows its element: lxml's "smart string",
+# cheaper than reading the attribute of each element) and every element with an indexed tag.
+# An element comes before its own class attribute.
+_CLASSES_AND_TAGS = lxml.etree.XPath(
+    " | ".join(f"descendant-or-self::{step}" for step in ("*/@class", *INDEXED_TAGS))
 )
 _CSS_SPACE = re.compile(r"[ \t\r\n]+")
 _OTHER_SPACE = re.compile(r"[^\S \t\r\n]")  # whitespace str.split() splits on but CSS does not
@@ -43,24 +45,28 @@ class ElementIndex:
         self.scope = scope
         self.by_class: dict[str, list[Positioned]] = {}
         self.by_tag: dict[str, list[Positioned]] = {}
-        elements = _INDEXED_ELEMENTS(scope)
-        values = [element.get("class") for element in elements]
-        all_values = " ".join(filter(None, values))
-        self.words = frozenset(all_values.split())
-        css_split = _OTHER_SPACE.search(all_values) is not None  # str.split() would differ
+        found = _CLASSES_AND_TAGS(scope)
+        classes = [item for item in found if isinstance(item, str)]
+        all_classes = " ".join(classes)
+        self.words = frozenset(all_classes.split())
+        css_split = _OTHER_SPACE.search(all_classes) is not None  # str.split() would differ
         by_class = self.by_class
-        for position, (element, value) in enumerate(zip(elements, values, strict=True)):
-            entry = (position, element)
-            if value:
-                names = [n for n in _CSS_SPACE.split(value) if n] if css_split else value.split()
+        position, element = -1, None
+        for item in found:
+            if isinstance(item, str):  # a class attribute
+                parent = item.getparent()
+                if parent is not element:
+                    position, element = position + 1, parent
+                entry = (position, element)
+                names = [n for n in _CSS_SPACE.split(item) if n] if css_split else item.split()
                 for name in names:
                     if name in by_class:
                         by_class[name].append(entry)
                     else:
                         by_class[name] = [entry]
-            tag = element.tag
-            if tag in INDEXED_TAGS:
-                self.by_tag.setdefault(tag, []).append(entry)
+            else:  # an element with an indexed tag
+                position, element = position + 1, item
+                self.by_tag.setdefault(item.tag, []).append((position, item))
 
 
 class Selector:

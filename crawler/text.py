@@ -35,9 +35,12 @@ def join_paragraphs(paragraphs: list[str]) -> str:
     return "\n\n".join(paragraphs)
 
 
+_WORD = re.compile(r"\w+")
+
+
 def word_count(text: str) -> int:
     """Count words (runs of letters or digits) in ``text``."""
-    return len(re.findall(r"\w+", text))
+    return _WORD.subn("", text)[1]  # (the number of words removed: no list of them is built)
 
 
 def fold_for_search(text: str | None) -> str:
@@ -143,10 +146,14 @@ _BYLINE = re.compile(
     re.IGNORECASE,
 )
 # "(Ảnh: Xuân Giang)" or "Ảnh: Thanh Tâm" at the end of a caption.
+_CREDIT_LABEL = r"(?:Ảnh|Nguồn ảnh|Photo)\s*:"
 _CREDIT = re.compile(
-    r"\s*[-–—]?\s*\(?\s*(?:Ảnh|Nguồn ảnh|Photo)\s*:\s*(?P<credit>[^()]{1,80}?)\s*\)?\s*\.?\s*$",
+    rf"\s*[-–—]?\s*\(?\s*{_CREDIT_LABEL}\s*(?P<credit>[^()]{{1,80}}?)\s*\)?\s*\.?\s*$",
     re.IGNORECASE,
 )
+# _CREDIT only matches where this (much faster) search finds the label: the cheap test first.
+_HAS_CREDIT_LABEL = re.compile(_CREDIT_LABEL, re.IGNORECASE)
+_NAME_SEPARATORS = re.compile(r"[\s,\-–]+")
 
 
 def parse_labelled_byline(text: str, normalized: bool = False) -> str | None:
@@ -160,7 +167,7 @@ def looks_like_name(text: str, max_words: int = 6, normalized: bool = False) -> 
     text = text if normalized else clean_inline(text)
     if not text or len(text) > 60 or text[-1] in ".:;?!,":
         return False
-    words = [w for w in re.split(r"[\s,\-–]+", text) if w]
+    words = [w for w in _NAME_SEPARATORS.split(text) if w]
     if not 1 <= len(words) <= max_words:
         return False
     return all(w[0].isupper() and w.replace(".", "").isalpha() for w in words)
@@ -172,7 +179,7 @@ def split_photo_credit(caption: str, normalized: bool = False) -> tuple[str, str
     ``"Đoàn thăm (Ảnh: Xuân Giang)"`` gives ``("Đoàn thăm", "Xuân Giang")``.
     """
     caption = caption if normalized else clean_inline(caption)
-    match = _CREDIT.search(caption)
+    match = _CREDIT.search(caption) if _HAS_CREDIT_LABEL.search(caption) else None
     if not match:
         return caption, ""
     text = caption[: match.start()].rstrip(" -–—.,;").strip()
@@ -202,6 +209,7 @@ DATE_PATTERNS: tuple[str, ...] = (
     rf"{_D}[/.-]{_M}[/.-]{_Y}(?:\s*[|,\-–]?\s*(?:lúc\s*)?{_HM})?",
 )
 _DATE_REGEXES = tuple(re.compile(p, re.IGNORECASE) for p in DATE_PATTERNS)
+_YEAR = re.compile(_Y)  # every pattern has a year: the cheap test for texts without a date
 
 
 def parse_vietnamese_date(text: str | None) -> str | None:
@@ -212,7 +220,7 @@ def parse_vietnamese_date(text: str | None) -> str | None:
     converted to +07:00.
     """
     text = clean_inline(text)
-    if not text:
+    if not text or not _YEAR.search(text):
         return None
     best: tuple[int, str] | None = None
     for regex in _DATE_REGEXES:
@@ -258,6 +266,7 @@ _DATE_LINE_WORDS = re.compile(
 def is_date_line(text: str, normalized: bool = False) -> bool:
     """True when ``text`` is only a date line, like "Thứ Sáu, 19/05/2023 - 08:15"."""
     text = text if normalized else clean_inline(text)
-    if not text or len(text) > 80 or _DATE_LINE_WORDS.sub("", text):
-        return False  # (the cheap test first: most short lines have other words)
+    # The cheap tests first: a date has a four-digit year, and most short lines have other words.
+    if not text or len(text) > 80 or not _YEAR.search(text) or _DATE_LINE_WORDS.sub("", text):
+        return False
     return parse_vietnamese_date(text) is not None

@@ -13,12 +13,8 @@ import logging
 from crawler.extraction.article import Article, Attachment, Image, NotAnArticle
 from crawler.extraction.document import canonical_url, decode_html, parse_html, strip_never_content
 from crawler.extraction.fallback import GenericNewsLayout
-from crawler.extraction.layouts import (
-    CanThoCurrentLayout,
-    PageLayout,
-    WebSphereLayout,
-    page_classes,
-)
+from crawler.extraction.layouts import CanThoCurrentLayout, PageLayout, WebSphereLayout
+from crawler.extraction.selectors import ElementIndex
 
 __all__ = ["Article", "Attachment", "Image", "NotAnArticle", "LAYOUTS", "extract_page"]
 
@@ -47,17 +43,17 @@ def extract_page(
         strip_never_content(root)
         page_url = canonical_url(root, url)
         failure: NotAnArticle | None = None
-        classes = page_classes(root)
+        page = ElementIndex(root)  # the page's elements by class, for every layout's selectors
         for layout in LAYOUTS:
-            if layout.matches(root, classes):
+            if layout.matches(root, page.words):
                 try:
-                    return layout(root, page_url).extract()
+                    return layout(root, page_url, page).extract()
                 except NotAnArticle as error:
                     failure = error
                     logger.info("layout %s matched %s but found %s", layout.name, url, error.reason)
                     break
         try:
-            return FALLBACK(root, page_url).extract()
+            return FALLBACK(root, page_url, page).extract()
         except NotAnArticle:
             if failure is not None:
                 raise failure from None

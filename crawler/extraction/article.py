@@ -6,6 +6,9 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+# The canonical JSON the content hash is taken over (json.dumps with these options).
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
 
 @dataclass
 class Image:
@@ -66,7 +69,7 @@ class Article:
                        for i in self.images],
             "attachments": [{"url": a.url, "title": a.title} for a in self.attachments],
         }
-        canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        canonical = _CANONICAL_JSON.encode(content)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict:

@@ -12,6 +12,7 @@ The rules here are shared by every layout and the fallback:
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -26,8 +27,21 @@ DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx"
                        ".rtf", ".zip", ".rar", ".7z")
 _RELATED_HEADINGS = ("tin liên quan", "các tin khác", "tin khác", "các tin liên quan",
                      "tin cùng chuyên mục", "xem thêm", "các tin đã đưa")
+# (lower() never shortens a text: a longer one cannot be a related-news heading)
+_RELATED_HEADING_MAX_CHARS = max(map(len, _RELATED_HEADINGS))
 _CAPTION_MAX_CHARS = 300
 _INLINE_TAGS = {"a", "b", "strong", "i", "em", "u", "sub", "sup", "br", "span", "mark", "small"}
+_SANITIZER_OPTIONS = {
+    "tags": _INLINE_TAGS,
+    "attributes": {"a": {"href", "title"}},
+    "url_schemes": {"http", "https", "mailto"},
+    "link_rel": "noopener noreferrer nofollow",
+}
+# nh3 0.3 keeps one configured sanitizer; older versions configure one on every call.
+if hasattr(nh3, "Cleaner"):
+    _sanitize = nh3.Cleaner(**_SANITIZER_OPTIONS).clean
+else:  # pragma: no cover - nh3 < 0.3
+    _sanitize = functools.partial(nh3.clean, **_SANITIZER_OPTIONS)
 
 
 @dataclass
@@ -68,7 +82,7 @@ def assemble(blocks: list[Block], *, lead: str = "", title: str = "") -> Content
         if textnorm.is_cms_id(text, normalized=True):
             parts.cms_id = parts.cms_id or text
             continue
-        if text.rstrip(" :").lower() in _RELATED_HEADINGS:
+        if _is_related_heading(text):
             after_related_heading = True
             continue
         if after_related_heading and block.link_density > 0.6:
@@ -101,6 +115,11 @@ def assemble(blocks: list[Block], *, lead: str = "", title: str = "") -> Content
         html_parts.append(_paragraph_html(item, paragraph))
     parts.body_html = "\n".join(html_parts)
     return parts
+
+
+def _is_related_heading(text: str) -> bool:
+    heading = text.rstrip(" :")
+    return len(heading) <= _RELATED_HEADING_MAX_CHARS and heading.lower() in _RELATED_HEADINGS
 
 
 def _is_caption(block: Block, text: str) -> bool:
@@ -139,27 +158,32 @@ def _take_byline(text_blocks: list[Block], kept: list, parts: ContentParts) -> N
         name = textnorm.parse_labelled_byline(block.text, normalized=True)
         if name:
             parts.author = name
-            kept.remove(block)
+            _remove(kept, block)
             return
     last = text_blocks[-1]
     text = last.text  # cleaned in assemble()
     if len(text_blocks) > 1 and textnorm.looks_like_name(text, normalized=True) and (
-        last.right_aligned or last.bold or len(text.split()) <= 4
+        len(text.split()) <= 4 or last.right_aligned or last.bold  # the cheap test first
     ):
         parts.author = text
-        kept.remove(last)
+        _remove(kept, last)
+
+
+def _remove(kept: list, block: Block) -> None:
+    """``kept.remove(block)``: the first item that is or equals ``block``. (Block equality
+    compares every field; comparing the text first skips most of that.)"""
+    for index, item in enumerate(kept):
+        if item is block or (
+            isinstance(item, Block) and item.text == block.text and item == block
+        ):
+            del kept[index]
+            return
+    raise ValueError("block not in list")
 
 
 def _paragraph_html(block: Block, paragraph: str) -> str:
     if "<" in block.html:  # inline markup worth keeping; plain text needs no sanitizer
-        cleaned = nh3.clean(
-            block.html,
-            tags=_INLINE_TAGS,
-            attributes={"a": {"href", "title"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener noreferrer nofollow",
-        )
-        inner = textnorm.clean_inline(cleaned)
+        inner = textnorm.clean_inline(_sanitize(block.html))
         if inner:
             return f"<p>{inner}</p>"
     return f"<p>{html.escape(paragraph, quote=False)}</p>"

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import lxml.etree
-import lxml.html
 
-from crawler.extraction.document import absolute_url
+from crawler.extraction.document import Element, absolute_url, drop_tree, text_content
 from crawler.text import clean_inline
 
 BLOCK_TAGS = frozenset(
@@ -24,6 +23,10 @@ BLOCK_TAGS = frozenset(
     "td th figure figcaption center pre dl dt dd header footer aside nav address hr".split()
 )
 EMPHASIS_TAGS = frozenset("em i".split())
+BOLD_TAGS = frozenset("strong b".split())
+CAPTION_CLASS_WORDS = frozenset(
+    "caption chuthich imgcaption imagecaption image_desc desc".split()
+)
 
 # Class/id words that mark boilerplate containers: share and print tools, view counters, the
 # text-to-speech reader, related news, comments, menus. Matched against the words of class and id
@@ -43,10 +46,11 @@ _MAYBE_BOILERPLATE = lxml.etree.XPath(
 _HAS_IMAGE = lxml.etree.XPath("boolean(.//img)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0\u200b]*\n")  # two <br> in a row
 _HAS_IMAGE_OR_BREAK = lxml.etree.XPath("boolean(.//img | .//br)")
+_META_CONTENT_TYPE = re.compile(r'<meta http-equiv="Content-Type"[^>]*>')
 _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 
 
-def class_words(element: lxml.html.HtmlElement) -> frozenset[str]:
+def class_words(element: Element) -> frozenset[str]:
     """The lowercase words of an element's class and id attributes."""
     css_class, css_id = element.get("class"), element.get("id")
     if not css_class and not css_id:
@@ -62,7 +66,7 @@ def _words_of(raw: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
+def is_boilerplate_element(element: Element) -> bool:
     """True for containers that are chrome by their markup (class, id or tag)."""
     if not isinstance(element.tag, str):
         return False
@@ -71,11 +75,11 @@ def is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
     return bool(class_words(element) & BOILERPLATE_CLASS_WORDS)
 
 
-def prune_boilerplate(container: lxml.html.HtmlElement) -> None:
+def prune_boilerplate(container: Element) -> None:
     """Remove boilerplate containers inside ``container`` (not the container itself)."""
     for element in _MAYBE_BOILERPLATE(container):
         if element.getparent() is not None and is_boilerplate_element(element):
-            element.drop_tree()
+            drop_tree(element)
 
 
 @dataclass
@@ -90,36 +94,40 @@ class Block:
     tag: str = ""  # tag of the element the text came from
     link_text: int = 0  # characters of text inside links
     links: list[tuple[str, str]] = field(default_factory=list)  # (absolute href, text)
-    source: lxml.html.HtmlElement | None = field(default=None, repr=False, compare=False)
+    source: Element | None = field(default=None, repr=False, compare=False)
     whole_element: bool = False  # the text is all of ``source``'s text
 
-    # Layout hints, read from the source element only when a rule asks (most never do).
+    # Layout hints, read from the source element only when a rule asks (most never do), each
+    # on its own: the bold and italic ones cost the most.
     @cached_property
-    def _hints(self) -> dict[str, bool]:
-        return _describe(self)
+    def _alignment(self) -> tuple[bool, bool]:
+        return _alignment(self.source)
 
     @property
     def centered(self) -> bool:
-        return self._hints["centered"]
+        return self._alignment[0]
 
     @property
     def right_aligned(self) -> bool:
-        return self._hints["right_aligned"]
+        return self._alignment[1]
 
-    @property
+    @cached_property
     def emphasized(self) -> bool:
         """All of the text is inside <em>/<i>."""
-        return self._hints["emphasized"]
+        return _all_text_inside(self, EMPHASIS_TAGS)
 
-    @property
+    @cached_property
     def bold(self) -> bool:
         """All of the text is inside <strong>/<b>."""
-        return self._hints["bold"]
+        return _all_text_inside(self, BOLD_TAGS)
 
-    @property
+    @cached_property
     def caption_hint(self) -> bool:
         """The class or the markup says "caption"."""
-        return self._hints["caption_hint"]
+        source = self.source
+        if source is None:
+            return False
+        return source.tag == "figcaption" or bool(class_words(source) & CAPTION_CLASS_WORDS)
 
     @property
     def link_density(self) -> float:
@@ -137,24 +145,26 @@ class BlockReader:
         self._pieces: list[str] = []
         self._links: list[tuple[str, str]] = []
         self._link_chars = 0
-        self._source: lxml.html.HtmlElement | None = None
+        self._source: Element | None = None
         self._whole = True  # no block or image has interrupted the current source element
 
-    def read(self, container: lxml.html.HtmlElement) -> list[Block]:
+    def read(self, container: Element) -> list[Block]:
         """Return the blocks of ``container`` in page order.
 
         The walk is iterative (lxml's iterwalk), so a page nested thousands of levels deep
         reads like any other.
         """
         self._source = container
-        stack: list[tuple[lxml.html.HtmlElement | None, bool]] = []
+        stack: list[tuple[Element | None, bool]] = []
         walker = lxml.etree.iterwalk(container, events=("start", "end"))
         for event, element in walker:
             if element is container:
                 if event == "start" and element.text:
                     self._pieces.append(_flat(element.text))
                 continue
-            tag = element.tag if isinstance(element.tag, str) else ""
+            tag = element.tag
+            if not isinstance(tag, str):  # a comment or an entity
+                tag = ""
             if event == "start":
                 if self._enter(element, tag, stack):
                     walker.skip_subtree()
@@ -168,7 +178,7 @@ class BlockReader:
         self._flush()
         return self.blocks
 
-    def _enter(self, element: lxml.html.HtmlElement, tag: str, stack: list) -> bool:
+    def _enter(self, element: Element, tag: str, stack: list) -> bool:
         """Handle the start of ``element``; True when its subtree has been read already."""
         if not tag or tag == "br":
             if tag:
@@ -191,7 +201,7 @@ class BlockReader:
                 self._pieces.append(_flat(element.text))
             return False
         if tag == "a" and not _HAS_IMAGE(element):
-            text = _flat(element.text_content())
+            text = _flat(text_content(element))
             href = absolute_url(self.base_url, element.get("href"))
             self._pieces.append(text)
             self._link_chars += len(text.strip())
@@ -204,17 +214,17 @@ class BlockReader:
             if element.text:  # an inline element holding blocks or images: walk into it
                 self._pieces.append(_flat(element.text))
             return False
-        self._pieces.append(_flat(element.text_content()))
+        self._pieces.append(_flat(text_content(element)))
         return True
 
-    def _read_figure(self, figure: lxml.html.HtmlElement) -> None:
-        caption_el = figure.find(".//figcaption")
-        caption = caption_el.text_content() if caption_el is not None else ""
-        images = figure.xpath(".//img")
+    def _read_figure(self, figure: Element) -> None:
+        caption_el = next(figure.iterdescendants("figcaption"), None)
+        caption = text_content(caption_el) if caption_el is not None else ""
+        images = list(figure.iterdescendants("img"))
         for index, image in enumerate(images):
             self._add_image(image, caption=caption if index == len(images) - 1 else "")
 
-    def _add_image(self, image: lxml.html.HtmlElement, caption: str) -> None:
+    def _add_image(self, image: Element, caption: str) -> None:
         self._whole = False
         self._flush()
         src = ""
@@ -227,6 +237,8 @@ class BlockReader:
 
     # --- paragraphs ---
     def _flush(self) -> None:
+        if not self._pieces:  # (then there are no links either)
+            return
         raw = "".join(self._pieces)
         links, link_chars = self._links, self._link_chars
         self._pieces, self._links, self._link_chars = [], [], 0
@@ -256,52 +268,51 @@ def _flat(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
-def _tag(element: lxml.html.HtmlElement | None) -> str:
+def _tag(element: Element | None) -> str:
     return element.tag if element is not None and isinstance(element.tag, str) else ""
 
 
-def _describe(block: Block) -> dict[str, bool]:
-    """The layout hints of a text block, from the element it came from."""
-    hints = dict.fromkeys(("centered", "right_aligned", "emphasized", "bold", "caption_hint"),
-                          False)
-    source = block.source
+def _alignment(source: Element | None) -> tuple[bool, bool]:
+    """(centered, right-aligned): the source element's alignment, or its parent's right one."""
     if source is None:
-        return hints
+        return False, False
     style = (source.get("style") or "").replace(" ", "").lower()
     align = (source.get("align") or "").lower()
-    hints["centered"] = "text-align:center" in style or align == "center" or source.tag == "center"
-    hints["right_aligned"] = "text-align:right" in style or align == "right"
-    words = class_words(source)
-    hints["caption_hint"] = source.tag == "figcaption" or bool(
-        words & {"caption", "chuthich", "imgcaption", "imagecaption", "image_desc", "desc"}
-    )
-    if not (hints["centered"] or hints["right_aligned"]):
+    centered = "text-align:center" in style or align == "center" or source.tag == "center"
+    right_aligned = "text-align:right" in style or align == "right"
+    if not (centered or right_aligned):
         parent = source.getparent()
         if parent is not None:
             pstyle = (parent.get("style") or "").replace(" ", "").lower()
-            hints["right_aligned"] = "text-align:right" in pstyle or parent.get("align") == "right"
-    text = clean_inline(block.text)
-    if text and block.whole_element:
-        hints["emphasized"] = _all_inside(source, EMPHASIS_TAGS, text)
-        hints["bold"] = _all_inside(source, frozenset({"strong", "b"}), text)
-    elif text:
-        # A <br>-separated line: look for an inline element holding exactly this text.
-        for inline in source.iter("em", "i", "strong", "b"):
-            if clean_inline(inline.text_content()) == text:
-                hints["emphasized"] = inline.tag in EMPHASIS_TAGS
-                hints["bold"] = inline.tag in ("strong", "b")
-                break
-    return hints
+            right_aligned = "text-align:right" in pstyle or parent.get("align") == "right"
+    return centered, right_aligned
 
 
-def _all_inside(source: lxml.html.HtmlElement, tags: frozenset[str], text: str) -> bool:
-    inside = "".join(e.text_content() for e in source.iter(*tags) if e.getparent() is not None
+def _all_text_inside(block: Block, tags: frozenset[str]) -> bool:
+    """True when all of a text block's text sits inside elements with one of ``tags``."""
+    source, text = block.source, clean_inline(block.text)
+    if source is None or not text:
+        return False
+    if block.whole_element:
+        return _all_inside(source, tags, text)
+    # A <br>-separated line: the first inline element holding exactly this text decides.
+    for inline in source.iter("em", "i", "strong", "b"):
+        if clean_inline(text_content(inline)) == text:
+            return inline.tag in tags
+    return False
+
+
+def _all_inside(source: Element, tags: frozenset[str], text: str) -> bool:
+    inside = "".join(text_content(e) for e in source.iter(*tags) if e.getparent() is not None
                      and not any(a.tag in tags for a in e.iterancestors() if a is not source))
     return clean_inline(inside) == text
 
 
-def _inner_html(element: lxml.html.HtmlElement) -> str:
+def _inner_html(element: Element) -> str:
+    if not len(element):
+        return html.escape(element.text, quote=False) if element.text else ""
     parts = [html.escape(element.text, quote=False)] if element.text else []
     for child in element:
-        parts.append(lxml.html.tostring(child, encoding="unicode", with_tail=True))
-    return "".join(parts)
+        parts.append(lxml.etree.tostring(child, method="html", encoding="unicode"))
+    # What lxml.html.tostring() does to each child; a match never spans two children.
+    return _META_CONTENT_TYPE.sub("", "".join(parts))

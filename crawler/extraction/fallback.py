@@ -10,11 +10,13 @@ government portals (tests/fixtures/other_portals).
 
 from __future__ import annotations
 
-import lxml.html
+import lxml.etree
 
 from crawler import text as textnorm
 from crawler.extraction.blocks import BOILERPLATE_TAGS, class_words, is_boilerplate_element
-from crawler.extraction.layouts import PageLayout, _css
+from crawler.extraction.document import Element, text_content, within
+from crawler.extraction.layouts import PageLayout
+from crawler.extraction.selectors import ElementIndex, Selector
 
 _TITLE_WORDS = {"title", "tieude", "headline", "heading", "newstitle", "articletitle", "posttitle"}
 _DATE_WORDS = {"date", "time", "ngay", "ngaydang", "publish", "published", "postdate", "datetime",
@@ -24,42 +26,67 @@ _SECTION_WORDS = {"cat", "category", "newscat", "chuyenmuc", "danhmuc", "postcat
                   "articlecategory"}
 _LEAD_WORDS = {"summary", "sapo", "lead", "tomtat", "excerpt", "newssummary", "intro",
                "description", "chapeau"}
-_META_DATES = (
+_META_DATES = tuple(lxml.etree.XPath(path) for path in (
     "//meta[@property='article:published_time']/@content",
     "//meta[@itemprop='datePublished']/@content",
     "//meta[@name='pubdate' or @name='publishdate' or @name='date' or @name='dc.date']/@content",
     "//*[@itemprop='datePublished']/@datetime",
     "//time/@datetime",
-)
+))
+_META_CONTENT = lxml.etree.XPath("//meta[@property=$name or @name=$name]/@content")
 _PARAGRAPH_MIN_CHARS = 30
+_INLINE_TAGS = frozenset(("br", "a", "b", "strong", "i", "em", "span", "font", "u"))
+# Elements with a class or an id: the only ones class_words() finds words in.
+_WITH_CLASS_OR_ID = lxml.etree.XPath(
+    "descendant-or-self::*[@class] | descendant-or-self::*[@id]"
+)
 
 
-def _in_chrome(element: lxml.html.HtmlElement) -> bool:
-    """True when the element sits inside navigation, a sidebar, a footer or other chrome."""
-    for ancestor in element.iterancestors():
+def _in_chrome(element: Element, known: dict[Element, bool] | None = None) -> bool:
+    """True when the element sits inside navigation, a sidebar, a footer or other chrome.
+
+    ``known`` remembers, for elements already looked at, whether they are chrome or inside it:
+    pass the same dict for many elements of a tree that only loses subtrees in between (as in
+    pruning), and each ancestor is looked at once.
+    """
+    known = {} if known is None else known
+    path = []  # ancestors looked at: none of them is chrome itself
+    answer = False
+    ancestor = element.getparent()
+    while ancestor is not None:
+        if ancestor in known:
+            answer = known[ancestor]
+            break
         if ancestor.tag in BOILERPLATE_TAGS or is_boilerplate_element(ancestor):
-            return True
-    return False
+            answer = known[ancestor] = True
+            break
+        path.append(ancestor)
+        ancestor = ancestor.getparent()
+    known.update(dict.fromkeys(path, answer))
+    return answer
 
 
 class GenericNewsLayout(PageLayout):
     """Layout-independent extraction of a news article page."""
 
     name = "fallback"
-    _HEADINGS = _css("h1, h2, h3, .title, .tieude, .news-title, .article-title")
+    _HEADINGS = Selector("h1, h2, h3, .title, .tieude, .news-title, .article-title")
 
-    def __init__(self, root: lxml.html.HtmlElement, url: str) -> None:
-        super().__init__(root, url)
-        self._title_element: lxml.html.HtmlElement | None = None
-        self._content: lxml.html.HtmlElement | None = None
+    def __init__(self, root: Element, url: str, page: ElementIndex | None = None) -> None:
+        super().__init__(root, url, page)
+        self._chrome: dict[Element, bool] = {}  # (see _in_chrome)
+        # The elements with a class or id and their class words, in page order.
+        self._marked = [(e, class_words(e)) for e in _WITH_CLASS_OR_ID(root)]
+        self._title_element: Element | None = None
+        self._content: Element | None = None
 
     @classmethod
-    def matches(cls, root: lxml.html.HtmlElement) -> bool:
+    def matches(cls, root: Element) -> bool:
         return True
 
     def _meta(self, *names: str) -> str:
         for name in names:
-            found = self.root.xpath(f"//meta[@property='{name}' or @name='{name}']/@content")
+            found = _META_CONTENT(self.root, name=name)
             if found and textnorm.clean_inline(found[0]):
                 return textnorm.clean_inline(found[0])
         return ""
@@ -68,9 +95,9 @@ class GenericNewsLayout(PageLayout):
         meta_title = self._meta("og:title", "twitter:title")
         page_title = textnorm.clean_inline(self.root.findtext(".//title") or "")
         headings = []
-        for element in self._HEADINGS(self.root):
-            text = textnorm.clean_inline(element.text_content())
-            if len(text) >= 15 and not _in_chrome(element):
+        for element in self.select(self._HEADINGS):
+            text = textnorm.clean_inline(text_content(element))
+            if len(text) >= 15 and not _in_chrome(element, self._chrome):
                 headings.append((element, text))
         for reference in (meta_title, page_title):
             for element, text in headings:
@@ -88,7 +115,7 @@ class GenericNewsLayout(PageLayout):
 
     def published(self) -> str:
         for xpath in _META_DATES:
-            for value in self.root.xpath(xpath):
+            for value in xpath(self.root):
                 parsed = textnorm.parse_vietnamese_date(value)
                 if parsed:
                     return self._prefer_text_time(parsed)
@@ -102,12 +129,11 @@ class GenericNewsLayout(PageLayout):
         return from_text if from_text.startswith(parsed) else parsed
 
     def _date_from_text(self) -> str:
-        for element in self.root.iter():
-            if isinstance(element.tag, str) and class_words(element) & _DATE_WORDS:
-                if not _in_chrome(element):
-                    parsed = textnorm.parse_vietnamese_date(element.text_content()[:200])
-                    if parsed:
-                        return parsed
+        for element in self._marked_elements(_DATE_WORDS):
+            if not _in_chrome(element, self._chrome):
+                parsed = textnorm.parse_vietnamese_date(text_content(element)[:200])
+                if parsed:
+                    return parsed
         start = self._title_element
         if start is None:
             return ""
@@ -123,24 +149,29 @@ class GenericNewsLayout(PageLayout):
         return ""
 
     def author(self) -> str:
-        for element in self.root.iter():
-            if isinstance(element.tag, str) and class_words(element) & _AUTHOR_WORDS:
-                text = textnorm.clean_inline(element.text_content())
-                name = textnorm.parse_labelled_byline(text)
-                if name:
-                    return name
-                if textnorm.looks_like_name(text):
-                    return text
+        for element in self._marked_elements(_AUTHOR_WORDS):
+            text = textnorm.clean_inline(text_content(element))
+            name = textnorm.parse_labelled_byline(text)
+            if name:
+                return name
+            if textnorm.looks_like_name(text):
+                return text
         return ""
 
     def _marked_text(self, words: set[str], min_chars: int, max_chars: int) -> str:
         """Text of the first element outside chrome whose class names one of ``words``."""
-        for element in self.root.iter():
-            if isinstance(element.tag, str) and class_words(element) & words:
-                text = textnorm.clean_inline(element.text_content())
-                if min_chars <= len(text) <= max_chars and not _in_chrome(element):
-                    return text
+        for element in self._marked_elements(words):
+            text = textnorm.clean_inline(text_content(element))
+            if min_chars <= len(text) <= max_chars and not _in_chrome(element, self._chrome):
+                return text
         return ""
+
+    def _marked_elements(self, words: set[str]):
+        """The elements (still in the page: not pruned) whose class or id names one of
+        ``words``, in page order."""
+        for element, element_words in self._marked:
+            if element_words & words and within(element, self.root):
+                yield element
 
     def section(self) -> str:
         return self._meta("article:section") or self._marked_text(_SECTION_WORDS, 3, 80)
@@ -151,15 +182,15 @@ class GenericNewsLayout(PageLayout):
     def portal_id(self) -> str:
         return ""
 
-    def content(self) -> lxml.html.HtmlElement | None:
-        scores: dict[lxml.html.HtmlElement, float] = {}
+    def content(self) -> Element | None:
+        scores: dict[Element, float] = {}
         for element in self.root.iter("p", "div", "td", "font", "span", "section", "article"):
             text = _own_text(element)
-            if len(text) < _PARAGRAPH_MIN_CHARS or _in_chrome(element):
+            if len(text) < _PARAGRAPH_MIN_CHARS or _in_chrome(element, self._chrome):
                 continue
-            links = sum(len(a.text_content()) for a in element.iter("a"))
+            links = sum(len(text_content(a)) for a in element.iter("a"))
             score = min(len(text), 1000) * (1 - min(links / max(len(text), 1), 1))
-            if element.tag != "p" and len(element.findall("br")) >= 1:
+            if element.tag != "p" and element.find("br") is not None:
                 scores[element] = scores.get(element, 0) + score  # <br> paragraphs live here
             parent = element.getparent()
             if parent is not None:
@@ -172,13 +203,14 @@ class GenericNewsLayout(PageLayout):
         return max(scores, key=scores.get)
 
 
-def _own_text(element: lxml.html.HtmlElement) -> str:
+def _own_text(element: Element) -> str:
     """Text of a paragraph-like element: all text for <p>, only direct text for containers."""
     if element.tag == "p":
-        return textnorm.clean_inline(element.text_content())
+        return textnorm.clean_inline(text_content(element))
     pieces = [element.text or ""]
     for child in element:
-        if child.tag in ("br", "a", "b", "strong", "i", "em", "span", "font", "u"):
-            pieces.append(child.text_content() if child.tag != "br" else " ")
+        if child.tag in _INLINE_TAGS:
+            pieces.append(text_content(child) if child.tag != "br" else " ")
         pieces.append(child.tail or "")
-    return textnorm.clean_inline("".join(pieces))
+    text = "".join(pieces)
+    return "" if text.isspace() else textnorm.clean_inline(text)  # (most containers: only blanks)

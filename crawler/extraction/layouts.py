@@ -1,6 +1,7 @@
 """The known page layouts of the portal, one small class each.
 
-A layout names its selectors as precompiled class attributes and says how it recognizes itself
+A layout names its selectors as class attributes (``Selector``: simple CSS selector lists, looked
+up in an index of the page built in one pass) and says how it recognizes itself
 (``MARKER_CLASSES``: class names only it uses). Field methods are short and typed; the shared
 work (reading blocks, captions, bylines, attachments, normalization) is done by
 ``crawler.extraction.assemble`` and ``crawler.text``. A layout change on the portal becomes a
@@ -18,20 +19,15 @@ import re
 from datetime import datetime, timezone
 
 import lxml.etree
-import lxml.html
-from lxml.cssselect import CSSSelector
 
 from crawler import text as textnorm
 from crawler.extraction.article import Article, Attachment, NotAnArticle
 from crawler.extraction.assemble import assemble
 from crawler.extraction.blocks import BlockReader, prune_boilerplate
-from crawler.extraction.document import absolute_url
+from crawler.extraction.document import Element, absolute_url, text_content, within
+from crawler.extraction.selectors import ElementIndex, Selector
 
 _TTS_AUTHOR = re.compile(r"Theo tác giả\s*:\s*(?P<name>[^.]{2,80})\.?\s*$")
-
-
-def _css(selector: str) -> CSSSelector:
-    return CSSSelector(selector, translator="html")
 
 
 class PageLayout:
@@ -39,26 +35,39 @@ class PageLayout:
 
     name = "base"
     MARKER_CLASSES: frozenset[str] = frozenset()  # the page has an element with one of these
-    ARTICLE: CSSSelector | None = None  # the article block; other selectors search inside it
-    TITLE: CSSSelector | None = None
-    DATE: CSSSelector | None = None
-    SECTION: CSSSelector | None = None
-    LEAD: CSSSelector | None = None
-    CONTENT: CSSSelector | None = None
-    AUTHOR: CSSSelector | None = None
-    ATTACHMENT_LINKS: CSSSelector | None = None
-    PORTAL_ID: CSSSelector | None = None
+    ARTICLE: Selector | None = None  # the article block; other selectors search inside it
+    TITLE: Selector | None = None
+    DATE: Selector | None = None
+    SECTION: Selector | None = None
+    LEAD: Selector | None = None
+    CONTENT: Selector | None = None
+    AUTHOR: Selector | None = None
+    ATTACHMENT_BOX: Selector | None = None  # the links (a[href]) inside are attachments
+    PORTAL_ID: Selector | None = None
     PORTAL_ID_ATTRIBUTE: str = ""  # an attribute of the ARTICLE element holding the CMS id
-    TEXT_TO_SPEECH: CSSSelector | None = None  # reader widget text, which names the author
+    TEXT_TO_SPEECH: Selector | None = None  # reader widget text, which names the author
 
-    def __init__(self, root: lxml.html.HtmlElement, url: str) -> None:
+    def __init__(self, root: Element, url: str, page: ElementIndex | None = None) -> None:
+        """``page``: the index of the page (``ElementIndex(root)``) if the caller has it."""
         self.root = root
         self.url = url
-        found = self.ARTICLE(root) if self.ARTICLE is not None else []
-        self.scope: lxml.html.HtmlElement = found[0] if found else root
+        self.page = page if page is not None else ElementIndex(root)
+        self.scope: Element = root
+        found = self.select(self.ARTICLE)
+        self.scope = found[0] if found else root
+
+    def select(self, selector: Selector | None) -> list[Element]:
+        """The elements in the scope (itself included) matching ``selector``, in page order.
+
+        The page index was made before any pruning: an element pruned since then is no longer
+        under the scope, and is left out like the elements outside it.
+        """
+        if selector is None:
+            return []
+        return [element for element in selector(self.page) if within(element, self.scope)]
 
     @classmethod
-    def matches(cls, root: lxml.html.HtmlElement, classes: frozenset[str] | None = None) -> bool:
+    def matches(cls, root: Element, classes: frozenset[str] | None = None) -> bool:
         """True when the page carries one of this layout's markers. ``classes``: the page's
         class names (``page_classes``), when the caller has them already."""
         if classes is None:
@@ -66,11 +75,9 @@ class PageLayout:
         return bool(classes & cls.MARKER_CLASSES)
 
     # --- fields ---
-    def _first_text(self, selector: CSSSelector | None) -> str:
-        if selector is None:
-            return ""
-        for element in selector(self.scope):
-            text = textnorm.clean_inline(element.text_content())
+    def _first_text(self, selector: Selector | None) -> str:
+        for element in self.select(selector):
+            text = textnorm.clean_inline(text_content(element))
             if text:
                 return text
         return ""
@@ -79,10 +86,8 @@ class PageLayout:
         return self._first_text(self.TITLE)
 
     def published(self) -> str:
-        if self.DATE is None:
-            return ""
-        for element in self.DATE(self.scope):
-            for candidate in (element.get("datetime"), element.text_content()):
+        for element in self.select(self.DATE):
+            for candidate in (element.get("datetime"), text_content(element)):
                 parsed = textnorm.parse_vietnamese_date(candidate)
                 if parsed:
                     return parsed
@@ -108,21 +113,20 @@ class PageLayout:
         match = _TTS_AUTHOR.search(spoken)
         return textnorm.clean_inline(match.group("name")) if match else ""
 
-    def content(self) -> lxml.html.HtmlElement | None:
-        if self.CONTENT is None:
-            return None
-        found = self.CONTENT(self.scope)
+    def content(self) -> Element | None:
+        found = self.select(self.CONTENT)
         return found[0] if found else None
 
     def attachments(self) -> list[Attachment]:
         """Attachments listed outside the body (an attachment box)."""
-        if self.ATTACHMENT_LINKS is None:
-            return []
+        links: dict[Element, None] = {}  # in page order, each once (boxes may nest)
+        for box in self.select(self.ATTACHMENT_BOX):
+            links.update(dict.fromkeys(box.iterdescendants("a")))
         result = []
-        for link in self.ATTACHMENT_LINKS(self.scope):
+        for link in links:  # (a link without an href gets no URL)
             url = absolute_url(self.url, link.get("href"))
             if url:
-                title = textnorm.clean_inline(link.text_content())
+                title = textnorm.clean_inline(text_content(link))
                 result.append(Attachment(url=url, title=title or url.rsplit("/", 1)[-1]))
         return result
 
@@ -168,12 +172,12 @@ _LINKS_AND_IMAGES = lxml.etree.XPath(".//a[@href] | .//img[@src]")
 _CLASS_ATTRIBUTES = lxml.etree.XPath("//@class")
 
 
-def page_classes(root: lxml.html.HtmlElement) -> frozenset[str]:
+def page_classes(root: Element) -> frozenset[str]:
     """Every class name used in the page."""
     return frozenset(" ".join(_CLASS_ATTRIBUTES(root)).split())
 
 
-def _absolutize_links(container: lxml.html.HtmlElement, base: str) -> None:
+def _absolutize_links(container: Element, base: str) -> None:
     """Make the links and image sources inside ``container`` absolute (for ``body_html``)."""
     for element in _LINKS_AND_IMAGES(container):
         attribute = "href" if element.tag == "a" else "src"
@@ -187,16 +191,16 @@ class CanThoCurrentLayout(PageLayout):
 
     name = "cantho-current"
     MARKER_CLASSES = frozenset({"ArticleDetail", "ArticleContent", "PostContent"})
-    ARTICLE = _css("div.ArticleDetail, div.PostDetail")
-    TITLE = _css(".ArticleHeader, .PostTitle, h1")
-    DATE = _css(".ArticleDate, .PostDate")
-    SECTION = _css(".PostCategory, .ArticleCategory")
-    LEAD = _css(".ArticleSapo, .ArticleLead, .PostSapo")
-    CONTENT = _css(".ArticleContent, .PostContent")
-    AUTHOR = _css(".ArticleAuthor, .PostAuthor")
-    ATTACHMENT_LINKS = _css(".ArticleAttachments a[href]")
+    ARTICLE = Selector("div.ArticleDetail, div.PostDetail")
+    TITLE = Selector(".ArticleHeader, .PostTitle, h1")
+    DATE = Selector(".ArticleDate, .PostDate")
+    SECTION = Selector(".PostCategory, .ArticleCategory")
+    LEAD = Selector(".ArticleSapo, .ArticleLead, .PostSapo")
+    CONTENT = Selector(".ArticleContent, .PostContent")
+    AUTHOR = Selector(".ArticleAuthor, .PostAuthor")
+    ATTACHMENT_BOX = Selector(".ArticleAttachments")
     PORTAL_ID_ATTRIBUTE = "data-article-id"
-    TEXT_TO_SPEECH = _css(".TextToSpeech")
+    TEXT_TO_SPEECH = Selector(".TextToSpeech")
 
 
 class WebSphereLayout(PageLayout):
@@ -204,11 +208,11 @@ class WebSphereLayout(PageLayout):
 
     name = "cantho-websphere"
     MARKER_CLASSES = frozenset({"wcm-chitiet", "wcm-noidung"})
-    ARTICLE = _css("div.wcm-chitiet")
-    TITLE = _css(".wcm-tieude")
-    DATE = _css(".wcm-ngaydang")
-    SECTION = _css(".wcm-chuyenmuc")
-    CONTENT = _css(".wcm-noidung")
-    PORTAL_ID = _css(".wcm-id")
-    TEXT_TO_SPEECH = _css(".wcm-docbai")
+    ARTICLE = Selector("div.wcm-chitiet")
+    TITLE = Selector(".wcm-tieude")
+    DATE = Selector(".wcm-ngaydang")
+    SECTION = Selector(".wcm-chuyenmuc")
+    CONTENT = Selector(".wcm-noidung")
+    PORTAL_ID = Selector(".wcm-id")
+    TEXT_TO_SPEECH = Selector(".wcm-docbai")
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag
 
-import lxml.html
 from lxml.cssselect import CSSSelector
 
 from crawler import text as textnorm
-from crawler.extraction.document import absolute_url, decode_html, parse_html
+from crawler.extraction.document import (
+    Element,
+    absolute_url,
+    decode_html,
+    parse_html,
+    text_content,
+)
 
 # Known listing markup first (the current site, then the WebSphere era); all links as a fallback.
 ARTICLE_LINK_SELECTORS = (
@@ -51,7 +56,7 @@ def read_listing(body: bytes | str, url: str, content_type: str | None = None) -
         if found:
             listing.matched_selector = index
             listing.article_links = [
-                (link, textnorm.clean_inline(a.text_content()))
+                (link, textnorm.clean_inline(text_content(a)))
                 for a, link in zip(found, _links(found, url, keep_empty=True), strict=True)
                 if link
             ]
@@ -60,7 +65,7 @@ def read_listing(body: bytes | str, url: str, content_type: str | None = None) -
     return listing
 
 
-def _links(anchors: list[lxml.html.HtmlElement], base: str, keep_empty: bool = False) -> list[str]:
+def _links(anchors: list[Element], base: str, keep_empty: bool = False) -> list[str]:
     links = []
     for anchor in anchors:
         link = urldefrag(absolute_url(base, anchor.get("href")))[0]

@@ -62,6 +62,7 @@ _RUN_COUNT_COLUMNS = {
 # How many URLs one `IN (...)` lookup binds (SQLite allows at least 999 parameters).
 _LOOKUP_CHUNK = 500
 _BUSY_TIMEOUT_MS = 10_000
+_CHECKPOINT_BUSY_MS = 200  # how long a WAL restart waits for readers (see bound_wal)
 # Readers that never pause keep SQLite's automatic (passive) checkpoints from restarting the
 # WAL, which then grows with everything written. Past this size the writer checkpoints with
 # RESTART, waiting (busy timeout) for the readers of the moment to finish.
@@ -230,10 +231,20 @@ class Archive:
         """Restart the WAL when it has grown past WAL_RESTART_BYTES (see that constant)."""
         wal = self.path.with_name(self.path.name + "-wal")
         try:
-            if wal.stat().st_size > WAL_RESTART_BYTES:
-                self.db.execute("PRAGMA wal_checkpoint(RESTART)")
-        except (OSError, sqlite3.OperationalError):
-            pass  # no WAL yet, or readers held it past the busy timeout: try again later
+            if wal.stat().st_size <= WAL_RESTART_BYTES:
+                return
+        except OSError:
+            return  # no WAL yet
+        # A pending RESTART blocks other writers while it waits for readers; a reader that
+        # wants to write (the crawl finishing its run while the writer process checkpoints)
+        # would wait for it, and it for that reader. So it waits briefly and tries later.
+        self.db.execute(f"PRAGMA busy_timeout = {_CHECKPOINT_BUSY_MS}")
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(RESTART)")
+        except sqlite3.OperationalError:
+            pass  # readers held the WAL: try again after the next articles
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
 
     def _store_article(
         self, article: Article | dict[str, Any], run_id: int | None = None

@@ -217,3 +217,40 @@ def test_readers_never_see_locked_during_a_real_crawl(served_archive):
     assert "database is locked" not in crawl.stderr
     assert readers.locked == [] and readers.errors == []
     assert readers.wal_peak < WAL_BOUND
+
+
+
+def test_a_wal_restart_holds_up_other_writers_for_a_moment_only(tmp_path, monkeypatch):
+    """The writer process restarts the WAL while a reader (Datasette, the CLI) holds a snapshot
+    and the crawl's own connection wants to write (finishing its run). A pending RESTART blocks
+    writers until the readers let go; it used to wait the whole busy timeout (10 s), and the
+    crawl's write could fail with "database is locked". Now it gives up within moments."""
+    import archive.store
+
+    monkeypatch.setattr(archive.store, "WAL_RESTART_BYTES", 0)
+    path = tmp_path / "tinlanhdao.db"
+    writer = Archive(path)
+    run_id = writer.start_run("tinlanhdao")
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM crawl_runs").fetchall()  # a snapshot, held 3 s
+    crawl = sqlite3.connect(path, timeout=10, check_same_thread=False)
+    waited: dict[str, float] = {}
+
+    def finish_run_meanwhile() -> None:
+        time.sleep(0.1)  # the restart is pending by now
+        started = time.monotonic()
+        with crawl:
+            crawl.execute("UPDATE crawl_runs SET status = 'finished' WHERE id = ?", [run_id])
+        waited["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=finish_run_meanwhile)
+    thread.start()
+    threading.Timer(3.0, lambda: reader.execute("COMMIT")).start()
+    writer.bound_wal()
+    thread.join(30)
+    assert waited["seconds"] < 1.5, waited
+    time.sleep(3.2)
+    for connection in (reader, crawl):
+        connection.close()
+    writer.close()

@@ -16,7 +16,8 @@ downloader (order 950), so it sees every response as it came off the wire (robot
 redirects, errors and retried responses included, the body before decompression), captures it
 and puts the capture id in ``request.meta["capture_id"]``. On the ``item_scraped`` signal,
 when the pipelines have stored an article, it records the article's provenance: the capture it
-came from and the extractor version (``archive.captures.Captures.set_provenance``).
+came from and the extractor version (``archive.captures.Captures.set_provenance``); with the
+writer process (``crawler.writer``) the child does both.
 
 Settings: WARC_ENABLED (default True), WARC_DIR (default: ``warc`` beside ARCHIVE_PATH),
 WARC_MAX_BYTES (default 100 MB).
@@ -28,6 +29,7 @@ import io
 import logging
 import os
 import sqlite3
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -454,11 +456,12 @@ class WarcCaptureMiddleware:
                 return run_id
         return None
 
-    async def process_response(
+    def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
-    ) -> Response:
-        """Capture ``response`` (as received) and note its capture id in the request's meta:
-        write the records, wait until they are on disk, index them."""
+    ) -> Response | Coroutine[Any, Any, Response]:
+        """Capture ``response`` (as received). In the writer process: send it and go on (the
+        child links the article to it; an error stops the crawl). Here: write the records, wait
+        until they are on disk, index them, and note the capture id in the request's meta."""
         if self.failed:
             return response
         if not self.opened:
@@ -473,33 +476,42 @@ class WarcCaptureMiddleware:
             "request_body": request.body or b"",
             "protocol": getattr(response, "protocol", None) or "HTTP/1.1",
         }
-        try:
-            if self.process is not None:
-                captured = self.process.capture(self._run_id(), **fetch)
-                result = await maybe_deferred_to_future(captured)
-            else:
-                result = await self._capture_here(fetch)
-            if result is None:  # the crawl stopped capturing meanwhile
-                return response
-        except (OSError, ArchiveError, sqlite3.Error) as error:
-            self._give_up(error)
+        if self.process is not None:
+            captured = self.process.capture(self._run_id(), **fetch)
+            captured.addCallbacks(self._count, self._capture_failed)
             return response
-        request.meta["capture_id"] = result.capture_id
+        return self._capture_here(request, response, fetch)
+
+    def _count(self, result: CaptureResult) -> None:
         stats = self.crawler.stats
         if stats is not None:
             stats.inc_value(f"tinlanhdao/warc/{result.record_type}s")
             stats.inc_value("tinlanhdao/warc/bytes", result.bytes_written)
-        return response
 
-    async def _capture_here(self, fetch: dict[str, Any]) -> CaptureResult | None:
+    def _capture_failed(self, failure: Failure) -> None:
+        if isinstance(failure.value, (OSError, ArchiveError, sqlite3.Error)):
+            self._give_up(failure.value)
+        else:
+            failure.raiseException()
+
+    async def _capture_here(
+        self, request: Request, response: Response, fetch: dict[str, Any]
+    ) -> Response:
         """Capture in this process: write, wait for a group fsync in a thread, index."""
         writer, syncer = self.writer, self.syncer
         assert writer is not None and syncer is not None
-        pending = writer.write(**fetch)
-        await maybe_deferred_to_future(syncer.durable(pending.sequence))
-        if self.failed or self.writer is not writer:  # failed or closed meanwhile
-            return None
-        return writer.index(pending)
+        try:
+            pending = writer.write(**fetch)
+            await maybe_deferred_to_future(syncer.durable(pending.sequence))
+            if self.failed or self.writer is not writer:  # failed or closed meanwhile
+                return response
+            result = writer.index(pending)
+        except (OSError, ArchiveError, sqlite3.Error) as error:
+            self._give_up(error)
+            return response
+        request.meta["capture_id"] = result.capture_id
+        self._count(result)
+        return response
 
     def _give_up(self, error: Exception) -> None:
         """A capture that cannot be written stops the crawl: pages must not be archived
@@ -524,13 +536,7 @@ class WarcCaptureMiddleware:
             return
         request = getattr(response, "request", None)
         capture_id = request.meta.get("capture_id") if request is not None else None
-        if self.process is not None:
-            answer = self.process.call("provenance", item.url, capture_id, extractor_version(),
-                                       item.fetched_at)  # fmt: skip
-            answer.addErrback(lambda failure: logger.error(
-                "Cannot record the provenance of %s: %s", item.url, failure.value))  # fmt: skip
-            return
-        if self.writer is None:
+        if self.writer is None:  # none, or the writer process (which links them itself)
             return
         try:
             self.writer.captures.set_provenance(

@@ -17,10 +17,12 @@ What the archive promises still holds:
   when to stop, finishes what it sent and closes the pipe. The child then finishes what it
   holds and exits. It does the same when the crawl dies (SIGKILL): the pipe closes.
 
-Requests: ``store`` (``Archive.store_article``), ``capture`` (``WarcCapture.write``, then the
-group fsync, then ``WarcCapture.index``) and ``provenance`` (``Captures.set_provenance``). The
-setting ARCHIVE_WRITER_PROCESS (default True) turns the child on; off, the pipeline and the
-capture middleware call the same methods in the crawl's own process.
+Requests: ``capture`` (``WarcCapture.write``, then the group fsync, then ``WarcCapture.index``),
+``store`` (``Archive.store_article``, then the article's provenance: the capture of its URL the
+child indexed before, and the extractor version) and ``provenance`` (``Captures.set_provenance``).
+The crawl does not wait for a capture's answer, only for a store's. The setting
+ARCHIVE_WRITER_PROCESS (default True) turns the child on; off, the pipeline and the capture
+middleware call the same methods in the crawl's own process.
 """
 
 from __future__ import annotations
@@ -284,39 +286,81 @@ def _take(pipe: Any) -> tuple[list[tuple[int, str, tuple]], bool]:
 
 
 class _Handler:
-    """Runs requests against the child's own Archive and WarcCapture."""
+    """Runs requests against the child's own Archive and WarcCapture.
+
+    A stored article's provenance (the capture it came from, the extractor version) is set
+    here: the child indexed that URL's capture a moment before, so the crawl never waits for
+    a capture's answer. An article whose page could not be captured is refused."""
 
     def __init__(self, archive_path: str) -> None:
         from archive import Archive  # imported here: the child is a fresh interpreter
+        from crawler.version import extractor_version
 
         self.archive = Archive(archive_path)
+        self.extractor = extractor_version()
         self.warc: Any = None
+        self.captured: dict[str, int | None] = {}  # URL -> its latest capture id (None: failed)
 
     def handle(self, batch: list[tuple[int, str, tuple]]) -> list[tuple[int, bool, Any]]:
-        """Answer each request; the batch's captures share one fsync before being indexed."""
+        """Answer each request. The batch's captures come first (a store never comes before
+        its page's capture, which was sent earlier): written, one fsync, indexed."""
         answers: dict[int, tuple[int, bool, Any]] = {}
-        written = []
+        captures = [(n, args) for n, operation, args in batch if operation == "capture"]
+        answers.update(self._capture(captures))
         for number, operation, args in batch:
+            if operation == "capture":
+                continue
             try:
-                if operation == "capture":
-                    written.append((number, self._write(*args)))
-                elif operation == "store":
-                    answers[number] = (number, True, self.archive.store_article(*args))
+                if operation == "store":
+                    answers[number] = (number, True, self._store(*args))
                 elif operation == "provenance":
                     answers[number] = (number, True, self._captures().set_provenance(*args))
                 else:
                     raise ArchiveError(f"unknown request {operation!r}")
             except Exception as error:  # noqa: BLE001 - every error goes back to the crawl
                 answers[number] = (number, False, (type(error).__name__, str(error)))
-        if written:
-            try:
-                self.warc.sync()
-                for number, pending in written:
-                    answers[number] = (number, True, self.warc.index(pending))
-            except Exception as error:  # noqa: BLE001
-                for number, _ in written:
-                    answers.setdefault(number, (number, False, (type(error).__name__, str(error))))
         return [answers[number] for number, _, _ in batch]
+
+    def _capture(self, requests: list[tuple[int, tuple]]) -> dict[int, tuple[int, bool, Any]]:
+        answers: dict[int, tuple[int, bool, Any]] = {}
+        written = []
+        for number, args in requests:
+            try:
+                written.append((number, args[-1]["url"], self._write(*args)))
+            except Exception as error:  # noqa: BLE001
+                self.captured[args[-1]["url"]] = None
+                answers[number] = (number, False, (type(error).__name__, str(error)))
+        if not written:
+            return answers
+        try:
+            self.warc.sync()
+        except Exception as error:  # noqa: BLE001
+            for number, url, _ in written:
+                self.captured[url] = None
+                answers[number] = (number, False, (type(error).__name__, str(error)))
+            return answers
+        for number, url, pending in written:
+            try:
+                result = self.warc.index(pending)
+                self.captured[url] = result.capture_id
+                answers[number] = (number, True, result)
+            except Exception as error:  # noqa: BLE001
+                self.captured[url] = None
+                answers[number] = (number, False, (type(error).__name__, str(error)))
+        return answers
+
+    def _store(self, article: Any, run_id: int | None) -> str:
+        """Store ``article``, then link it to its page's capture, if the crawl captured it."""
+        url = article.url if hasattr(article, "url") else article.get("url", "")
+        captured = url in self.captured
+        capture_id = self.captured.pop(url, None)
+        if captured and capture_id is None:
+            raise ArchiveError(f"not stored: the page could not be captured: {url}")
+        outcome = self.archive.store_article(article, run_id)
+        if captured:
+            fetched_at = getattr(article, "fetched_at", "") or ""
+            self._captures().set_provenance(url, capture_id, self.extractor, fetched_at)
+        return outcome
 
     def _captures(self) -> Any:
         from archive.captures import Captures

@@ -17,8 +17,9 @@ from conftest_archive import da_nang_article, seed_article
 
 from archive.captures import Captures, read_record
 from crawler.capture import CaptureResult
+from crawler.version import extractor_version
 from crawler.writer import start_child
-from sample_portal.faults import FaultPlan, FaultyPortal
+from sample_portal.faults import FaultPlan, FaultyPortal, Hang
 from sample_portal.server import SamplePortal
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]
@@ -146,9 +147,10 @@ def writer_of(pid: int) -> int | None:
 
 def test_the_crawl_stops_with_a_clear_error_when_its_writer_dies(tmp_path: Path) -> None:
     archive = tmp_path / "archive.db"
-    plan = FaultPlan(pagination="endless", endless_limit=100_000)  # a crawl that lasts
+    plan = FaultPlan({FaultPlan.article("2023-05-19-nong-thon-moi"): Hang(60)})  # it lasts
     with FaultyPortal(plan) as portal:
-        crawl = subprocess.Popen(crawl_command(portal), cwd=ROOT, text=True,
+        crawl = subprocess.Popen(crawl_command(portal, "-s", "DOWNLOAD_TIMEOUT=10"), cwd=ROOT,
+                                 text=True,
                                  env=dict(os.environ, TINLANHDAO_ARCHIVE=str(archive)),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
         try:
@@ -174,3 +176,24 @@ def test_the_crawl_stops_with_a_clear_error_when_its_writer_dies(tmp_path: Path)
 
 
 STORED = "select count(*) from articles"
+
+
+def test_a_stored_article_is_linked_to_its_capture_and_never_stored_without_one(child, tmp_path):
+    process, pipe = child
+    seed, other = seed_article(), da_nang_article()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the WARC folder should be")
+    good = ask(pipe, ("capture", str(tmp_path / "warc"), None, None, 7, fetch(seed.url, b"s")),
+               ("store", seed, 7))  # fmt: skip
+    assert [ok for _, ok, _ in good] == [True, True]
+    (_, _, captured), _ = good
+    answers = ask(pipe, ("capture", str(blocker), None, None, 7, fetch(other.url, b"o")),
+                  ("store", other, 7))  # fmt: skip
+    assert [ok for _, ok, _ in answers] == [False, False]
+    assert "could not be captured" in answers[1][2][1]
+    pipe.send(None)
+    assert process.wait(30) == 0
+    db = tmp_path / "tinlanhdao.db"
+    assert query(db, "select url, capture_id, extractor_version from articles") == [
+        (seed.url, captured.capture_id, extractor_version())]  # fmt: skip
+    assert query(db, "select article_id, run_id from captures") == [(1, 7)]

@@ -107,9 +107,12 @@ def test_unknown_request_and_unwritable_warc_are_answered_as_errors(child, tmp_p
     blocker.write_text("a file where the WARC folder should be")
     answers = ask(pipe, ("bogus",),
                   ("capture", str(blocker), None, None, None, fetch("http://x.test/a", b"a")),
+                  ("store", seed_article(url="http://x.test/a"), None),  # its page: refused
                   ("store", seed_article(), None))  # fmt: skip
     assert [(ok, value[0] if not ok else value) for _, ok, value in answers] == [
-        (False, "ArchiveError"), (False, "FileExistsError"), (True, "new")]  # fmt: skip
+        (False, "ArchiveError"), (False, "FileExistsError"), (False, "ArchiveError"),
+        (True, "new")]  # fmt: skip
+    assert "could not be captured" in answers[2][2][1]
 
 
 # --- In a crawl ---------------------------------------------------------------------------------
@@ -178,22 +181,15 @@ def test_the_crawl_stops_with_a_clear_error_when_its_writer_dies(tmp_path: Path)
 STORED = "select count(*) from articles"
 
 
-def test_a_stored_article_is_linked_to_its_capture_and_never_stored_without_one(child, tmp_path):
+def test_a_stored_article_is_linked_to_the_capture_of_its_page(child, tmp_path):
     process, pipe = child
-    seed, other = seed_article(), da_nang_article()
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the WARC folder should be")
-    good = ask(pipe, ("capture", str(tmp_path / "warc"), None, None, 7, fetch(seed.url, b"s")),
-               ("store", seed, 7))  # fmt: skip
-    assert [ok for _, ok, _ in good] == [True, True]
-    (_, _, captured), _ = good
-    answers = ask(pipe, ("capture", str(blocker), None, None, 7, fetch(other.url, b"o")),
-                  ("store", other, 7))  # fmt: skip
-    assert [ok for _, ok, _ in answers] == [False, False]
-    assert "could not be captured" in answers[1][2][1]
+    seed = seed_article()
+    answers = ask(pipe, ("capture", str(tmp_path / "warc"), None, None, None,
+                         fetch(seed.url, b"s")), ("store", seed, None))  # fmt: skip
+    assert [ok for _, ok, _ in answers] == [True, True], answers
     pipe.send(None)
     assert process.wait(30) == 0
     db = tmp_path / "tinlanhdao.db"
     assert query(db, "select url, capture_id, extractor_version from articles") == [
-        (seed.url, captured.capture_id, extractor_version())]  # fmt: skip
-    assert query(db, "select article_id, run_id from captures") == [(1, 7)]
+        (seed.url, answers[0][2].capture_id, extractor_version())]  # fmt: skip
+    assert query(db, "select url, article_id from captures") == [(seed.url, 1)]

@@ -45,6 +45,17 @@ _UNCHANGED_UPDATE = (  # built from the constant above, never from input
     + " WHERE id = ?"
 )
 _REVISION_FIELDS = ("content_hash", "title", "published", "author", "lead", "body", "body_html")
+# The rows storing inserts, and their statements (built from these constants, never from input).
+_INSERT_COLUMNS = {
+    "articles": (*_ARTICLE_FIELDS, "year", "first_seen", "last_seen"),
+    "revisions": ("article_id", "run_id", *_REVISION_FIELDS, "fetched_at"),
+    "images": ("article_id", "revision_id", "position", "src", "caption", "credit"),
+    "attachments": ("article_id", "revision_id", "position", "url", "title"),
+}
+_INSERT_SQL = {
+    table: f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    for table, columns in _INSERT_COLUMNS.items()
+}
 # crawl_runs count columns and the keys of finish_run's counts dict that fill them (the first
 # key present wins).
 _RUN_COUNT_COLUMNS = {
@@ -104,7 +115,6 @@ class Archive:
         self.path = Path(path)
         self.readonly = readonly
         self._stored_since_check = 0  # articles stored since the WAL size was last checked
-        self._insert_sql: dict[tuple[str, tuple[str, ...]], str] = {}
         if readonly:
             if not self.path.is_file():
                 raise ArchiveNotFound(str(self.path))
@@ -302,18 +312,11 @@ class Archive:
         )
 
     def _insert_row(self, table: str, row: dict[str, Any]) -> int:
-        """Insert one row with a plain prepared INSERT (the hot path of storing: sqlite-utils'
-        ``insert`` inspects the table on every call); return its rowid. ``table`` and the keys
-        of ``row`` are the module's constants, never input."""
-        columns = tuple(row)
-        sql = self._insert_sql.get((table, columns))
-        if sql is None:
-            sql = (
-                f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
-                f"VALUES ({', '.join('?' * len(columns))})"
-            )
-            self._insert_sql[(table, columns)] = sql
-        return int(self.db.conn.execute(sql, list(row.values())).lastrowid)
+        """Insert one row of ``table`` (a key of _INSERT_COLUMNS) with its constant prepared
+        INSERT (the hot path of storing: sqlite-utils' ``insert`` inspects the table on every
+        call); return its rowid. ``row`` must hold every column of the statement."""
+        values = [row[column] for column in _INSERT_COLUMNS[table]]
+        return int(self.db.conn.execute(_INSERT_SQL[table], values).lastrowid)
 
     def _insert_article(self, row: dict[str, Any], seen_at: str) -> int:
         return self._insert_row("articles", {**row, "first_seen": seen_at, "last_seen": seen_at})

@@ -17,6 +17,7 @@ Run modes (``-a mode=...``):
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -317,11 +318,22 @@ def _redirect_target(response: Response) -> str:
     if response.status in REDIRECT_STATUSES:
         location = response.headers.get("Location")
         return response.urljoin(location.decode("latin-1")) if location else ""
-    if isinstance(response, HtmlResponse):
+    if isinstance(response, HtmlResponse) and _may_refresh(response.body):
         interval, url = get_meta_refresh(response)
         if url and interval is not None and interval < 30:
             return url
     return ""
+
+
+_REFRESH = re.compile(rb"refresh", re.IGNORECASE)
+_REFRESH_SCAN_BYTES = 4 * 4096  # Scrapy reads the first 4,096 characters, up to 4 bytes each
+
+
+def _may_refresh(body: bytes) -> bool:
+    """False when the start of ``body`` (where Scrapy looks for a meta refresh) cannot hold
+    one, which spares decoding the whole page; pages with NUL bytes (UTF-16) are always read."""
+    head = body[:_REFRESH_SCAN_BYTES]
+    return b"\x00" in head or _REFRESH.search(head) is not None
 
 
 def _content_type(response: Response) -> str | None:

@@ -25,6 +25,10 @@ def clean_inline(text: str | None) -> str:
     """
     if not text:
         return ""
+    # The usual case: already one line with single spaces. All whitespace but the space, and
+    # the invisible characters, are unprintable; NFC adds neither, so only NFC is left to do.
+    if text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
+        return unicodedata.normalize("NFC", text)
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
     return " ".join(unicodedata.normalize("NFC", text).split())

@@ -25,6 +25,10 @@ def clean_inline(text: str | None) -> str:
     """
     if not text:
         return ""
+    # The usual case: already one line with single spaces. All whitespace but the space, and
+    # the invisible characters, are unprintable; NFC adds neither, so only NFC is left to do.
+    if text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
+        return unicodedata.normalize("NFC", text)
     if _INVISIBLE.search(text):
         text = _INVISIBLE.sub("", text)
     return " ".join(unicodedata.normalize("NFC", text).split())
@@ -146,13 +150,13 @@ _BYLINE = re.compile(
     re.IGNORECASE,
 )
 # "(Ảnh: Xuân Giang)" or "Ảnh: Thanh Tâm" at the end of a caption.
-_CREDIT_LABEL = r"(?:Ảnh|Nguồn ảnh|Photo)\s*:"
+_CREDIT_LABELS = ("Ảnh", "Nguồn ảnh", "Photo")
+_CREDIT_LABEL = rf"(?:{'|'.join(_CREDIT_LABELS)})\s*:"
 _CREDIT = re.compile(
     rf"\s*[-–—]?\s*\(?\s*{_CREDIT_LABEL}\s*(?P<credit>[^()]{{1,80}}?)\s*\)?\s*\.?\s*$",
     re.IGNORECASE,
 )
-# _CREDIT only matches where this (much faster) search finds the label: the cheap test first.
-_HAS_CREDIT_LABEL = re.compile(_CREDIT_LABEL, re.IGNORECASE)
+_CREDIT_LABEL_SEARCH = re.compile(_CREDIT_LABEL, re.IGNORECASE)
 _NAME_SEPARATORS = re.compile(r"[\s,\-–]+")
 
 
@@ -179,11 +183,29 @@ def split_photo_credit(caption: str, normalized: bool = False) -> tuple[str, str
     ``"Đoàn thăm (Ảnh: Xuân Giang)"`` gives ``("Đoàn thăm", "Xuân Giang")``.
     """
     caption = caption if normalized else clean_inline(caption)
-    match = _CREDIT.search(caption) if _HAS_CREDIT_LABEL.search(caption) else None
+    match = _search_credit(caption)
     if not match:
         return caption, ""
     text = caption[: match.start()].rstrip(" -–—.,;").strip()
     return text, clean_inline(match.group("credit"))
+
+
+def _search_credit(caption: str) -> re.Match | None:
+    """``_CREDIT.search(caption)``, with the cheap tests first and the scan started where a
+    match can start at the earliest (the regex is slow, captions are long, labels are near
+    the end)."""
+    lowered = caption.lower()  # (the labels' letters fold the same in str.lower and re)
+    if not any(label.lower() in lowered for label in _CREDIT_LABELS):
+        return None
+    label = _CREDIT_LABEL_SEARCH.search(caption)
+    if label is None:
+        return None
+    # Every match holds a label, at the first one found or later; before the label it
+    # only allows whitespace, dashes and an opening parenthesis.
+    start = label.start()
+    while start > 0 and (caption[start - 1].isspace() or caption[start - 1] in "-–—("):
+        start -= 1
+    return _CREDIT.search(caption, start)
 
 
 # --- Dates ----------------------------------------------------------------------------------

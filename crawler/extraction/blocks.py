@@ -159,8 +159,8 @@ class BlockReader:
         walker = lxml.etree.iterwalk(container, events=("start", "end"))
         for event, element in walker:
             if element is container:
-                if event == "start" and element.text:
-                    self._pieces.append(_flat(element.text))
+                if event == "start":
+                    self._add_text(element.text)
                 continue
             tag = element.tag
             if not isinstance(tag, str):  # a comment or an entity
@@ -173,8 +173,7 @@ class BlockReader:
                     self._flush()
                     self._source, _ = stack.pop()
                     self._whole = False
-                if element.tail:
-                    self._pieces.append(_flat(element.tail))
+                self._add_text(element.tail)
         self._flush()
         return self.blocks
 
@@ -197,8 +196,7 @@ class BlockReader:
             self._flush()
             stack.append((self._source, self._whole))
             self._source, self._whole = element, True
-            if element.text:
-                self._pieces.append(_flat(element.text))
+            self._add_text(element.text)
             return False
         if tag == "a" and not _HAS_IMAGE(element):
             text = _flat(text_content(element))
@@ -211,8 +209,7 @@ class BlockReader:
         if _HAS_IMAGE_OR_BREAK(element) or any(
             isinstance(d.tag, str) and d.tag in BLOCK_TAGS for d in element.iterdescendants()
         ):
-            if element.text:  # an inline element holding blocks or images: walk into it
-                self._pieces.append(_flat(element.text))
+            self._add_text(element.text)  # an inline element holding blocks or images: walk in
             return False
         self._pieces.append(_flat(text_content(element)))
         return True
@@ -236,6 +233,11 @@ class BlockReader:
             self.blocks.append(Block(kind="image", src=src, caption=caption, tag="img"))
 
     # --- paragraphs ---
+    def _add_text(self, text: str | None) -> None:
+        """Add a text or tail (read once: each read of .text or .tail decodes it anew)."""
+        if text:
+            self._pieces.append(_flat(text))
+
     def _flush(self) -> None:
         if not self._pieces:  # (then there are no links either)
             return
@@ -309,9 +311,10 @@ def _all_inside(source: Element, tags: frozenset[str], text: str) -> bool:
 
 
 def _inner_html(element: Element) -> str:
+    text = element.text  # (each read of .text decodes it anew)
     if not len(element):
-        return html.escape(element.text, quote=False) if element.text else ""
-    parts = [html.escape(element.text, quote=False)] if element.text else []
+        return html.escape(text, quote=False) if text else ""
+    parts = [html.escape(text, quote=False)] if text else []
     for child in element:
         parts.append(lxml.etree.tostring(child, method="html", encoding="unicode"))
     # What lxml.html.tostring() does to each child; a match never spans two children.

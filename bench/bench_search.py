@@ -523,23 +523,26 @@ def run_queries(archive: Archive, args: argparse.Namespace, count: int) -> None:
     )
 
 
+SEARCH_INDEXES = ("articles_fts", "articles_fts_pairs")
+
+
+def index_size(archive: Archive, table: str) -> int:
+    """Bytes of an FTS5 index: its segments, and its row sizes if it keeps them (the pair
+    index does not: columnsize=0)."""
+    size = archive.db.execute(f"SELECT sum(length(block)) FROM {table}_data").fetchone()[0]
+    if archive.db.table(f"{table}_docsize").exists():
+        size += archive.db.execute(
+            f"SELECT coalesce(sum(length(sz)), 0) FROM {table}_docsize"
+        ).fetchone()[0]
+    return size
+
+
 def report_sizes(archive: Archive, path: Path) -> None:
     text_bytes = archive.db.execute(
         "SELECT sum(length(CAST(title AS BLOB)) + length(CAST(lead AS BLOB)) "
         "+ length(CAST(body AS BLOB))) FROM articles"
     ).fetchone()[0]
-    index_bytes = (
-        archive.db.execute("SELECT sum(length(block)) FROM articles_fts_data").fetchone()[0]
-        + archive.db.execute(
-            "SELECT coalesce(sum(length(sz)), 0) FROM articles_fts_docsize"
-        ).fetchone()[0]
-    )
-    pairs_bytes = (
-        archive.db.execute("SELECT sum(length(block)) FROM articles_fts_pairs_data").fetchone()[0]
-        + archive.db.execute(
-            "SELECT coalesce(sum(length(sz)), 0) FROM articles_fts_pairs_docsize"
-        ).fetchone()[0]
-    )
+    index_bytes, pairs_bytes = (index_size(archive, table) for table in SEARCH_INDEXES)
     mb = 1024 * 1024
     print(
         f"\nIndexed text (title+lead+body, UTF-8): {text_bytes / mb:,.0f} MB; "

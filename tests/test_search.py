@@ -17,7 +17,7 @@ from sqlite_utils.cli import cli as sqlite_utils_cli
 
 from archive import Archive, QueryError, schema
 from archive.schema import WORD_PATTERN, folded_words, pair_phrase, pair_text
-from archive.search import ParsedQuery, highlight, parse_query, snippet
+from archive.search import _FOLD_TABLE, ParsedQuery, fold_in_place, highlight, parse_query, snippet
 from archive.web import build_datasette, metadata_for
 from crawler.text import fold_for_search
 
@@ -492,6 +492,24 @@ _TEXT = st.text(
 @given(_TEXT)
 def test_folded_words_are_the_words_of_fold_for_search(text: str) -> None:
     assert folded_words(text) == WORD_PATTERN.findall(fold_for_search(text))
+
+
+_MIXED_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(max_codepoint=127),
+        st.sampled_from("àẢãạăằẮẳẵặâầấẩẫẬèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđĐ“”–…«"),
+        st.characters(min_codepoint=128, max_codepoint=0xFFFF),
+        st.sampled_from(["İ", "ẞ", "Σ", "\u0301", "\ue000", "\ue0ff"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_MIXED_TEXT)
+def test_fold_in_place_fast_path_is_the_general_table(text: str) -> None:
+    folded = fold_in_place(text)
+    assert folded == text.translate(_FOLD_TABLE) and len(folded) == len(text)
 
 
 def reference_snippet(

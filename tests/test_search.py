@@ -442,6 +442,8 @@ def test_pair_index_is_compact(archive: Archive) -> None:
     assert "fts5(body, lead, title" in pairs_table_sql(archive)
     assert "columnsize=0" in pairs_table_sql(archive)
     assert not archive.db.table("articles_fts_pairs_docsize").exists()
+    config = dict(archive.db.execute("SELECT k, v FROM articles_fts_pairs_config").fetchall())
+    assert config["automerge"] == 16
 
 
 def test_m006_rebuilds_an_m005_pair_index_in_place(db_path: Path) -> None:
@@ -453,6 +455,7 @@ def test_m006_rebuilds_an_m005_pair_index_in_place(db_path: Path) -> None:
     with Archive(db_path) as archive:  # a crawl or `tinlanhdao migrate` upgrades it
         assert "fts5(body, lead, title" in pairs_table_sql(archive)
         assert schema.pending_migrations(archive.db) == []
+        assert not archive.db.table("articles_fts_pairs_docsize").exists()
         assert pair_ids(archive, "da_nang") and pair_ids(archive, '"nong_thon thon_moi"')
         archive.db.execute(
             "INSERT INTO articles_fts_pairs(articles_fts_pairs) VALUES ('integrity-check')"

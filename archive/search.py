@@ -22,12 +22,10 @@ column, which has no đ -> d copy, so a folded match would go unmarked.
 
 from __future__ import annotations
 
-import codecs
 import functools
 import json
 import re
 import sqlite3
-import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date
 from itertools import islice
@@ -42,6 +40,7 @@ from archive.schema import (
     SEARCH_TABLE,
     SEARCH_WEIGHTS,
     WORD_PATTERN,
+    fast_fold,
     folded_words,
     pair_phrase,
 )
@@ -218,47 +217,18 @@ class _FoldTable(dict):
 _FOLD_TABLE = _FoldTable()
 
 
-def _fast_fold_tables() -> tuple[Any, bytes]:
-    """The two tables of ``fold_in_place``'s fast path: a charmap codec (at most 256 characters,
-    one byte each) for ASCII, the lowercase letters of Vietnamese and common punctuation, and
-    the bytes table from those bytes to the characters ``_FOLD_TABLE`` folds them to. The
-    codec's unused bytes stand for characters outside that set: they become byte 0."""
-    tones = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
-    letters = [
-        unicodedata.normalize("NFC", vowel + tone) for vowel in "aăâeêioôơuưy" for tone in tones
-    ]
-    punctuation = "\u00a0“”‘’„–—―…•·«»‹›°×÷±§¶©®™€£¥←→↑↓"
-    chars = [chr(n) for n in range(128)]
-    chars += [c for c in dict.fromkeys(letters + ["đ", *punctuation]) if not c.isascii()]
-    unused = [chr(0xE000 + n) for n in range(256 - len(chars))]  # private use: outside
-    codec = codecs.charmap_build("".join(chars + unused))
-    folded = bytes(ord(_FOLD_TABLE[ord(c)]) for c in chars) + bytes(len(unused))
-    return codec, folded
-
-
-_FAST_CODEC, _FAST_FOLDED = _fast_fold_tables()
-
-
 def fold_in_place(text: str) -> str:
     """``text`` folded for search character by character, same length as ``text``; spaces for
     everything between the words.
 
-    Text of ASCII, Vietnamese letters and common punctuation (nearly every article) takes a
-    fast path: lowercased, then each character through a one-byte charmap codec and a bytes
-    table, all in C. Anything else, or lowercasing that changes the length, takes the general
-    table. Both give the same text (tests/test_search.py checks it).
+    Text of ASCII, Vietnamese letters and common punctuation (nearly every article) is
+    lowercased and folded in C (``schema.fast_fold``); anything else, or lowercasing that
+    changes the length, goes through the general table. Both give the same text
+    (tests/test_search.py checks it).
     """
     lowered = text.lower()
-    if len(lowered) == len(text):
-        try:
-            data = codecs.charmap_encode(lowered, "strict", _FAST_CODEC)[0]
-        except UnicodeEncodeError:
-            pass
-        else:
-            folded = data.translate(_FAST_FOLDED)
-            if 0 not in folded:
-                return folded.decode("ascii")
-    return text.translate(_FOLD_TABLE)
+    folded = fast_fold(lowered) if len(lowered) == len(text) else None
+    return text.translate(_FOLD_TABLE) if folded is None else folded
 
 
 def hit_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:

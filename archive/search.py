@@ -394,7 +394,8 @@ def _best_ids(
     explicit weights and SQLite's ORDER BY ... LIMIT is faster than FTS5's ``ORDER BY rank``,
     which (SQLite 3.40) sorts every match in a nested query of its own.
     """
-    table, weights = (PAIRS_TABLE, PAIRS_WEIGHTS) if pairs else (SEARCH_TABLE, SEARCH_WEIGHTS)
+    table = PAIRS_TABLE if pairs else SEARCH_TABLE
+    weights = PAIRS_WEIGHTS if pairs else SEARCH_WEIGHTS
     score = f"bm25({table}, {weights})"
     join, where = "", ""
     if filters:

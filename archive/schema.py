@@ -15,25 +15,29 @@ text followed, when it contains đ or Đ, by a copy with đ -> d, so "da nang" a
 match through the plain tokenizer, in any tool. Because the index differs from the content
 table, FTS5's own 'rebuild' command would lose the d-copies: use ``rebuild_search_index``.
 
-Beside it, ``articles_fts_pairs`` (m005) indexes each text's folded words as adjacent pairs,
-one token each ("Đà Nẵng" -> ``da_nang``), so the CLI's phrase pass looks up a few rare pair
-tokens instead of intersecting the long lists of common syllables ("da", "nang"). Pairs need
-code, not SQL: ``Archive.store_article`` and ``rebuild_search_index`` keep this table in sync;
-other writers must run ``tinlanhdao reindex`` afterwards. It is contentless (no copy of the
-text) and no other tool reads it.
+Beside it, ``articles_fts_pairs`` (m005, rebuilt compact by m006) indexes each text's folded
+words as adjacent pairs, one token each ("Đà Nẵng" -> ``da_nang``), so the CLI's phrase and
+pieces passes look up a few rare pair tokens instead of intersecting the long lists of common
+syllables ("da", "nang"). Pairs need code, not SQL: ``Archive.store_article`` and
+``rebuild_search_index`` keep this table in sync; other writers must run ``tinlanhdao reindex``
+afterwards. It is contentless (no copy of the text), keeps no row sizes (its bm25 has no length
+normalization, see PAIRS_WEIGHTS) and no other tool reads it.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 import sqlite_utils
 
 from archive.captures import m004_captures  # defined beside the captures it creates
-from crawler.text import fold_for_search
+from crawler.text import _INVISIBLE
 
 SEARCH_TABLE = "articles_fts"
 SEARCH_COLUMNS = ("title", "lead", "body")
@@ -41,9 +45,18 @@ SEARCH_TOKENIZER = "unicode61 remove_diacritics 2"
 # bm25 weights for (title, lead, body): a word in the title counts most.
 SEARCH_WEIGHTS = "10.0, 4.0, 1.0"
 SEARCH_RANK = f"bm25({SEARCH_WEIGHTS})"  # the index's default `rank`, for tools that use it
-# The pair index (m005): each text's folded words as adjacent pairs, one token each ("da_nang").
+# The pair index (m005, rebuilt compact by m006): each text's folded words as adjacent pairs,
+# one token each ("da_nang"). Body first: FTS5 writes a column marker (2 bytes) before the
+# positions of every column but the first, and nearly all pairs are in the body.
 PAIRS_TABLE = "articles_fts_pairs"
+PAIRS_COLUMNS = ("body", "lead", "title")
 PAIRS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
+# bm25 weights for the pair index's (body, lead, title): SEARCH_WEIGHTS' 1 : 4 : 10, times 1/4.
+# The index stores no row lengths (columnsize=0), so bm25 sees every row as 3 tokens short
+# (-1 per column) and its length factor 1 - b + b * D / avgdl is 1/4 (b = 0.75): the frequencies
+# times 1/4 give back BM25's own k1 = 1.2 saturation, without length normalization (b = 0).
+PAIRS_WEIGHTS = "0.25, 1.0, 2.5"
+PAIRS_AUTOMERGE = 16  # FTS5's default is 4; see m006_compact_pairs
 WORD_PATTERN = re.compile(r"[^\W_]+")  # a word as unicode61 sees one (the underscore separates)
 
 
@@ -409,10 +422,77 @@ def m003_run_details(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["removed_at"], if_not_exists=True)
 
 
+class _WordFoldTable(dict):
+    """str.translate table for ``folded_words``, filled on first use: each character as
+    ``fold_for_search`` folds it (no marks, đ -> d; the text is lowercased before), the
+    characters that are not part of a word (``WORD_PATTERN``) as a space, and the invisible
+    characters ``clean_inline`` removes (zero-width, soft hyphen) as nothing."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if _INVISIBLE.match(char):
+            folded = ""
+        else:
+            decomposed = unicodedata.normalize("NFD", char)
+            stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+            folded = "".join(
+                c if WORD_PATTERN.match(c) else " " for c in stripped.replace("đ", "d")
+            )
+        self[code] = folded
+        return folded
+
+
+_WORD_FOLD = _WordFoldTable()
+
+
+def _fast_fold_tables() -> tuple[Any, bytes]:
+    """The two tables of ``fast_fold``: a charmap codec (at most 256 characters, one byte
+    each) for ASCII, the lowercase letters of Vietnamese and common punctuation, and the bytes
+    table from those bytes to what ``_WORD_FOLD`` makes of each character (one ASCII letter or
+    digit, or a space). The codec's unused bytes stand for characters outside that set: they
+    become byte 0."""
+    tones = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+    letters = [
+        unicodedata.normalize("NFC", vowel + tone) for vowel in "aăâeêioôơuưy" for tone in tones
+    ]
+    punctuation = "\u00a0“”‘’„–—―…•·«»‹›°×÷±§¶©®™€£¥←→↑↓"
+    chars = [chr(n) for n in range(128)]
+    chars += [c for c in dict.fromkeys(letters + ["đ", *punctuation]) if not c.isascii()]
+    folded = "".join(_WORD_FOLD[ord(c.lower())] for c in chars)
+    if len(folded) != len(chars) or not folded.isascii() or "\0" in folded:
+        raise RuntimeError("the fast folding table must map each character to one byte")
+    unused = [chr(0xE000 + n) for n in range(256 - len(chars))]  # private use: outside
+    codec = codecs.charmap_build("".join(chars + unused))
+    return codec, folded.encode("ascii") + bytes(len(unused))
+
+
+_FAST_CODEC, _FAST_FOLDED = _fast_fold_tables()
+
+
+def fast_fold(lowered: str) -> str | None:
+    """``lowered`` (lowercase text) folded one character for one as ``_WORD_FOLD`` does (no
+    marks, đ -> d, a space for what is not part of a word), all in C: through a one-byte
+    charmap codec and a bytes table. None if the text has a character outside ASCII, the
+    letters of Vietnamese and common punctuation (then use the general table)."""
+    try:
+        data = codecs.charmap_encode(lowered, "strict", _FAST_CODEC)[0]
+    except UnicodeEncodeError:
+        return None
+    folded = data.translate(_FAST_FOLDED)
+    return None if 0 in folded else folded.decode("ascii")
+
+
 def folded_words(text: str | None) -> list[str]:
-    """The words of ``text`` as unicode61 tokenizes them, folded for search. The one tokenizer
-    of the pair index and of queries (archive.search), so that the two always agree."""
-    return WORD_PATTERN.findall(fold_for_search(text))
+    """The words of ``text`` as unicode61 tokenizes them, folded for search: the words of
+    ``fold_for_search(text)`` (tests/test_search.py checks they are the same), in one
+    lowercasing, one folding (``fast_fold``, else one table lookup per character) and one
+    split. The one tokenizer of the pair index and of queries (archive.search), so that the two
+    always agree."""
+    if not text:
+        return []
+    lowered = text.lower()
+    folded = fast_fold(lowered)
+    return (lowered.translate(_WORD_FOLD) if folded is None else folded).split()
 
 
 def pair_text(text: str | None) -> str:
@@ -421,7 +501,7 @@ def pair_text(text: str | None) -> str:
     ``pair_text("Đà Nẵng mới")`` is ``"da_nang nang_moi"``; a one-word text has no pairs.
     """
     words = folded_words(text)
-    return " ".join(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False))
+    return " ".join(map("_".join, zip(words, words[1:], strict=False)))
 
 
 def pair_phrase(words: tuple[str, ...] | list[str]) -> str:
@@ -432,28 +512,28 @@ def pair_phrase(words: tuple[str, ...] | list[str]) -> str:
 def index_pairs(db: sqlite_utils.Database, article_id: int, old: tuple | None = None) -> None:
     """Index the pairs of the article ``article_id`` as it is now in ``articles``; ``old`` is
     its (title, lead, body) as last indexed, removed first (a contentless index needs them)."""
-    columns = ", ".join(SEARCH_COLUMNS)
+    names = ", ".join(SEARCH_COLUMNS)  # by name: the pair index's own order is PAIRS_COLUMNS
     if old is not None:
         db.execute(
-            f"INSERT INTO {PAIRS_TABLE}({PAIRS_TABLE}, rowid, {columns}) "
+            f"INSERT INTO {PAIRS_TABLE}({PAIRS_TABLE}, rowid, {names}) "
             "VALUES ('delete', ?, ?, ?, ?)",
             [article_id, *(pair_text(value) for value in old)],
         )
-    row = db.execute(f"SELECT {columns} FROM articles WHERE id = ?", [article_id]).fetchone()
+    row = db.execute(f"SELECT {names} FROM articles WHERE id = ?", [article_id]).fetchone()
     if row is not None:
         db.execute(
-            f"INSERT INTO {PAIRS_TABLE}(rowid, {columns}) VALUES (?, ?, ?, ?)",
+            f"INSERT INTO {PAIRS_TABLE}(rowid, {names}) VALUES (?, ?, ?, ?)",
             [article_id, *(pair_text(value) for value in row)],
         )
 
 
 def rebuild_pairs_index(db: sqlite_utils.Database) -> None:
     """Empty ``articles_fts_pairs`` and index the pairs of every article again."""
-    columns = ", ".join(SEARCH_COLUMNS)
+    names = ", ".join(SEARCH_COLUMNS)
     db.execute(f"INSERT INTO {PAIRS_TABLE}({PAIRS_TABLE}) VALUES ('delete-all')")
-    rows = db.execute(f"SELECT id, {columns} FROM articles ORDER BY id")
+    rows = db.execute(f"SELECT id, {names} FROM articles ORDER BY id")
     db.conn.executemany(
-        f"INSERT INTO {PAIRS_TABLE}(rowid, {columns}) VALUES (?, ?, ?, ?)",
+        f"INSERT INTO {PAIRS_TABLE}(rowid, {names}) VALUES (?, ?, ?, ?)",
         ((row[0], *(pair_text(value) for value in row[1:])) for row in rows),
     )
 
@@ -468,12 +548,31 @@ def m005_search_pairs(db: sqlite_utils.Database) -> None:
     rebuild_pairs_index(db)
 
 
+def m006_compact_pairs(db: sqlite_utils.Database) -> None:
+    """Rebuild the pair index compact: body first (no column marker before most positions)
+    and no row lengths (columnsize=0: no docsize row to write per article, none for bm25 to
+    look up per match); see PAIRS_COLUMNS and PAIRS_WEIGHTS. Its segments are merged 16 at a
+    time instead of 4 (FTS5's 'automerge'): each article is one transaction and so one small
+    segment, and merging fewer times cuts the storing cost (the segment count, which queries
+    pay for, stayed about the same in bench_search.py's archives: 25 against 22 at 100,000)."""
+    db.execute(f"DROP TABLE IF EXISTS {PAIRS_TABLE}")
+    db.execute(
+        f"CREATE VIRTUAL TABLE {PAIRS_TABLE} USING fts5({', '.join(PAIRS_COLUMNS)}, "
+        f"content='', columnsize=0, tokenize=\"{PAIRS_TOKENIZER}\")"
+    )
+    db.execute(
+        f"INSERT INTO {PAIRS_TABLE}({PAIRS_TABLE}, rank) VALUES ('automerge', {PAIRS_AUTOMERGE})"
+    )
+    rebuild_pairs_index(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_tables,
     m002_search_index,
     m003_run_details,
     m004_captures,
     m005_search_pairs,
+    m006_compact_pairs,
 ]
 
 

@@ -28,6 +28,7 @@ import re
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import date
+from itertools import islice
 from typing import Any
 
 import sqlite_utils
@@ -35,9 +36,11 @@ import sqlite_utils
 from archive.errors import QueryError
 from archive.schema import (
     PAIRS_TABLE,
+    PAIRS_WEIGHTS,
     SEARCH_TABLE,
     SEARCH_WEIGHTS,
     WORD_PATTERN,
+    fast_fold,
     folded_words,
     pair_phrase,
 )
@@ -80,11 +83,37 @@ class ParsedQuery:
             return pair_phrase(self.terms[0].words)
         return ""
 
+    @property
+    def pieces_pairs(self) -> str:
+        """For a plain query of three words or more, the articles with every word side by side
+        with the word before or after it in the query, as an expression of the pair index: its
+        first and last pairs, and one of the two pairs of each inner word they leave out
+        (``"giai_ngan" AND "dau_tu" AND ("ngan_von" OR "von_dau")``); else ''."""
+        words = [word for term in self.terms for word in term.words]
+        if not self.phrase or len(words) < 3:
+            return ""
+        pairs = [f'"{a}_{b}"' for a, b in zip(words, words[1:], strict=False)]
+        inner = [f"({pairs[n - 1]} OR {pairs[n]})" for n in range(2, len(words) - 2)]
+        return " AND ".join([pairs[0], pairs[-1], *inner])
+
     @functools.cached_property
-    def _highlight_sets(self) -> tuple[frozenset[str], tuple[str, ...]]:
+    def _hit_pattern(self) -> re.Pattern[str]:
+        """A regular expression finding, in folded text, the whole words the query matches: its
+        words, and the words starting with a prefix term's last word. Each alternative starts
+        with its first letter, the start-of-word test right after it, so the regular expression
+        engine can skip ahead to the letters that can start a match."""
         exact = {w for t in self.terms for w in (t.words[:-1] if t.prefix else t.words)}
-        prefixes = tuple(t.words[-1] for t in self.terms if t.prefix)
-        return frozenset(exact), prefixes
+        prefixes = {t.words[-1] for t in self.terms if t.prefix}
+
+        def starting(word: str) -> str:
+            return re.escape(word[0]) + r"(?<![^\W_][\s\S])" + re.escape(word[1:])
+
+        def ordered(words: set[str]) -> list[str]:  # longest first, then alphabetical
+            return sorted(words, key=lambda w: (-len(w), w))
+
+        choices = [starting(w) + r"(?![^\W_])" for w in ordered(exact)]
+        choices += [starting(w) + r"[^\W_]*" for w in ordered(prefixes)]
+        return re.compile("|".join(choices))
 
 
 def normalize_query(text: str) -> str:
@@ -170,13 +199,17 @@ def date_range_sql(column: str, since: str = "", until: str = "") -> tuple[str, 
 class _FoldTable(dict):
     """str.translate table folding one character at a time like ``fold_for_search``, filled on
     first use; a character whose folding is not exactly one character is only lowercased, so the
-    folded text keeps the original's length and every match maps back to the original."""
+    folded text keeps the original's length and every match maps back to the original. What is
+    not part of a word (``WORD_PATTERN``) becomes a space, so the words of a stretch of folded
+    text are its ``split()``."""
 
     def __missing__(self, code: int) -> str:
         char = chr(code)
         folded = char if char.isspace() else fold_for_search(char)
         if len(folded) != 1:
             folded = char.lower() if len(char.lower()) == 1 else char
+        if not WORD_PATTERN.match(folded):
+            folded = " "
         self[code] = folded
         return folded
 
@@ -185,31 +218,41 @@ _FOLD_TABLE = _FoldTable()
 
 
 def fold_in_place(text: str) -> str:
-    """``text`` folded for search character by character, same length as ``text``."""
-    return text.translate(_FOLD_TABLE)
+    """``text`` folded for search character by character, same length as ``text``; spaces for
+    everything between the words.
+
+    Text of ASCII, Vietnamese letters and common punctuation (nearly every article) is
+    lowercased and folded in C (``schema.fast_fold``); anything else, or lowercasing that
+    changes the length, goes through the general table. Both give the same text
+    (tests/test_search.py checks it).
+    """
+    lowered = text.lower()
+    folded = fast_fold(lowered) if len(lowered) == len(text) else None
+    return text.translate(_FOLD_TABLE) if folded is None else folded
 
 
-def word_hits(text: str, query: ParsedQuery) -> tuple[list[tuple[int, int]], list[int]]:
-    """The (start, end) of every word of ``text``, and the indexes of the words the query
-    matches: one folding and one pass over the text."""
-    exact, prefixes = query._highlight_sets
-    spans, hits = [], []
-    for n, match in enumerate(WORD_PATTERN.finditer(fold_in_place(text))):
-        spans.append(match.span())
-        word = match.group()
-        if word in exact or (prefixes and word.startswith(prefixes)):
-            hits.append(n)
-    return spans, hits
+def hit_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
+    """The (start, end) of every word of ``text`` that the query matches (a word as
+    ``WORD_PATTERN`` finds one, folded like the query): one folding and one regular-expression
+    pass that stops only at the query's words."""
+    return [match.span() for match in query._hit_pattern.finditer(fold_in_place(text))]
 
 
 def highlight(text: str, query: ParsedQuery, marks: tuple[str, str] = ("[", "]")) -> str:
     """``text`` with every word the query matches wrapped in ``marks``."""
-    spans, hits = word_hits(text, query)
-    out, cursor = [], 0
-    for start, end in (spans[n] for n in hits):
-        out += [text[cursor:start], marks[0], text[start:end], marks[1]]
-        cursor = end
-    out.append(text[cursor:])
+    return _marked(text, hit_spans(text, query), 0, len(text), marks)
+
+
+def _marked(
+    text: str, hits: list[tuple[int, int]], begin: int, finish: int, marks: tuple[str, str]
+) -> str:
+    """``text[begin:finish]`` with the ``hits`` inside it wrapped in ``marks``."""
+    out, cursor = [], begin
+    for start, end in hits:
+        if start >= begin and end <= finish:
+            out += [text[cursor:start], marks[0], text[start:end], marks[1]]
+            cursor = end
+    out.append(text[cursor:finish])
     return "".join(out)
 
 
@@ -218,38 +261,61 @@ def snippet(
 ) -> str:
     """About ``width`` words of ``text`` around the densest run of matched words, highlighted,
     with '…' where text was cut. The start of ``text`` if nothing matches."""
-    return _snippet(text, *word_hits(text, query), marks=marks, width=width)
+    folded = fold_in_place(text)
+    hits = [match.span() for match in query._hit_pattern.finditer(folded)]
+    return _snippet(text, folded, hits, marks, width)
 
 
 def _snippet(
     text: str,
-    spans: list[tuple[int, int]],
-    hit_words: list[int],
+    folded: str,
+    hits: list[tuple[int, int]],
     marks: tuple[str, str] = ("[", "]"),
     width: int = 30,
 ) -> str:
-    """``snippet`` for a text whose word spans and matched words (``word_hits``) are known."""
-    if not spans:
+    """``snippet`` for a text whose folded form and matched words (``hit_spans``) are known.
+
+    The window is ``width`` words starting three words before the hit that starts the most
+    hits within ``width`` words (the first such hit on a tie). Words are counted between the
+    hits and read around the window only, not listed for the whole text.
+    """
+    if folded.isspace() or not folded:
         return " ".join(text.split())
-    best_first, best_count, last = 0, 0, 0
-    for n, first in enumerate(hit_words):  # the window starting at a hit with the most hits
-        while last < len(hit_words) and hit_words[last] < first + width:
-            last += 1
-        if last - n > best_count:
-            best_first, best_count = first, last - n
-    first = max(0, best_first - 3)  # a few words of context before the first hit
-    window = spans[first : first + width]
-    begin = window[0][0] if first else 0
-    finish = window[-1][1] if first + width < len(spans) else len(text)
-    hits = set(hit_words)
-    out, cursor = [], begin
-    for n, (start, end) in enumerate(window, start=first):
-        if n in hits:
-            out += [text[cursor:start], marks[0], text[start:end], marks[1]]
-            cursor = end
-    out.append(text[cursor:finish])
-    marked = " ".join("".join(out).split())
+    begin = 0
+    if hits:
+        # Each hit's position in words, relative to the first hit.
+        position = [0]
+        for (_, end), (start, _) in zip(hits, hits[1:], strict=False):
+            position.append(position[-1] + 1 + len(folded[end:start].split()))
+        best, best_count, last = 0, 0, 0
+        for n, first in enumerate(position):  # the window starting at the hit with most hits
+            while last < len(position) and position[last] < first + width:
+                last += 1
+            if last - n > best_count:
+                best, best_count = n, last - n
+        begin = _context_start(folded, hits[best][0], 3)
+    window = list(islice(WORD_PATTERN.finditer(folded, begin), width))
+    begin = window[0].start() if begin else 0
+    more = WORD_PATTERN.search(folded, window[-1].end()) is not None
+    finish = window[-1].end() if more else len(text)
+    marked = " ".join(_marked(text, hits, begin, finish, marks).split())
     return ("… " if begin else "") + marked + (" …" if finish < len(text) else "")
+
+
+def _context_start(folded: str, position: int, words: int) -> int:
+    """Where the word ``words`` words before ``position`` starts; 0 if there are no more than
+    ``words`` words before it (the window then starts at the text's start)."""
+    size = 64
+    while True:
+        start = max(0, position - size)
+        found = [match.start() for match in WORD_PATTERN.finditer(folded, start, position)]
+        if start and found and found[0] == start and WORD_PATTERN.match(folded, start - 1):
+            found = found[1:]  # the chunk starts inside a word: not a whole word
+        if len(found) > words:
+            return found[-words]
+        if not start:
+            return 0
+        size *= 4
 
 
 # --- Searching -----------------------------------------------------------------------------------
@@ -297,10 +363,11 @@ def search_articles(
         filters = " AND ".join(f for f in (filters, "instr(fold(a.author), ?) > 0") if f)
         params.append(" ".join(author_words))
     ranked: list[tuple[int, float]] = []
-    # Phrase matches first (when the query has one), then the others with all the words; the
-    # second pass only runs when the phrase matches do not fill the page. The phrase is looked
-    # up in the pair index: a few rare pair tokens instead of common syllables side by side.
-    passes = [(True, parsed.phrase_pairs), (False, parsed.match)]
+    # Phrase matches first (when the query has one), then the articles with the words side by
+    # side in pieces (queries of three words or more), then the others with all the words; a
+    # pass only runs when the passes before it do not fill the page. The first two look up
+    # the pair index: a few rare pair tokens instead of common syllables side by side.
+    passes = [(True, parsed.phrase_pairs), (True, parsed.pieces_pairs), (False, parsed.match)]
     if parsed.phrase_pairs and not parsed.phrase:  # one quoted phrase: the pair pass is all
         passes = passes[:1]
     for pairs, match in ((p, m) for p, m in passes if m):
@@ -328,7 +395,8 @@ def _best_ids(
     which (SQLite 3.40) sorts every match in a nested query of its own.
     """
     table = PAIRS_TABLE if pairs else SEARCH_TABLE
-    score = f"bm25({table}, {SEARCH_WEIGHTS})"
+    weights = PAIRS_WEIGHTS if pairs else SEARCH_WEIGHTS
+    score = f"bm25({table}, {weights})"
     join, where = "", ""
     if filters:
         join = f"JOIN articles a ON a.id = {table}.rowid"
@@ -367,11 +435,13 @@ def _hit(row: tuple, score: float, parsed: ParsedQuery, marks: tuple[str, str]) 
     lead when only the lead has matched words."""
     id_, url, title, published, author, lead, body = row
     text = body or ""
-    spans, hits = word_hits(text, parsed)
+    folded = fold_in_place(text)
+    hits = [match.span() for match in parsed._hit_pattern.finditer(folded)]
     if lead and not hits:
-        lead_spans, lead_hits = word_hits(lead, parsed)
+        lead_folded = fold_in_place(lead)
+        lead_hits = [match.span() for match in parsed._hit_pattern.finditer(lead_folded)]
         if lead_hits:
-            text, spans, hits = lead, lead_spans, lead_hits
+            text, folded, hits = lead, lead_folded, lead_hits
     return SearchHit(
         id=id_,
         url=url,
@@ -380,5 +450,5 @@ def _hit(row: tuple, score: float, parsed: ParsedQuery, marks: tuple[str, str]) 
         author=author or "",
         score=round(score, 4),
         title_marked=highlight(title, parsed, marks),
-        snippet=_snippet(text, spans, hits, marks),
+        snippet=_snippet(text, folded, hits, marks),
     )

@@ -47,14 +47,20 @@ The measures, per query, median and p95 over repeated runs (warm cache):
 * LIKE all: the same condition without ORDER BY and LIMIT: the full scan that finding (and so
   ranking) every match needs.
 
-The phrase pass reads the pair index ``articles_fts_pairs`` (m005; see docs/archive.md,
-Search), the all-words pass ``articles_fts``. The "FTS index" size reported is
-``articles_fts``'s; the pair index's is reported beside it. Last figures (100,000 articles,
-2 CPUs, load about 2): typical queries worst p95 36 ms (52 ms before the pair index); speed-up
-vs LIKE all 100-190x except "Nguyễn Ngọc Hè" (49x: the phrase is in 10.6% of the articles, and
-bm25 scores them all) and "giai ngan von dau tu" (20x: no article has the phrase, so the
-all-words pass scores the 13.9% with all five common syllables); storing 480 articles/s (1,090
-before); pair index 366 MB beside articles_fts' 326 MB, for 376 MB of text.
+Archive.search ranks in three groups (docs/archive.md, Search): the phrase and then the words
+side by side in pieces, both from the pair index ``articles_fts_pairs`` (m005, compact since
+m006), then all the words anywhere from ``articles_fts``; a group runs only when the ones before
+it leave room on the page. The "FTS index" size reported is ``articles_fts``'s; the pair
+index's is reported beside it.
+
+Last figures (100,000 articles, 2 CPUs shared, load about 2, two runs of the query part on one
+fresh archive): typical queries worst p95 6.1-6.2 ms (34-36 ms before m006 and the snippet
+work); speed-up vs LIKE all 119-128x for "Nguyễn Ngọc Hè" / "nguyen ngoc he" (the phrase is in
+10.6% of the articles, and bm25 scores them all: about 3.5 ms of the 5.7) and 175-538x for the
+others (before: 50-52x, 20-21x for "giai ngan von dau tu", 97-193x); broad queries 11-15 ms
+median (57-61 ms before); storing 466 articles/s wall clock in that run (429 in the last run
+before, at load 1.5; interleaved 40,000-article runs: 512-544 -> 653-710 articles/s of CPU
+time); pair index 274 MB (370 MB before) beside articles_fts' 326 MB, for 376 MB of text.
 """
 
 from __future__ import annotations
@@ -523,23 +529,26 @@ def run_queries(archive: Archive, args: argparse.Namespace, count: int) -> None:
     )
 
 
+SEARCH_INDEXES = ("articles_fts", "articles_fts_pairs")
+
+
+def index_size(archive: Archive, table: str) -> int:
+    """Bytes of an FTS5 index: its segments, and its row sizes if it keeps them (the pair
+    index does not: columnsize=0)."""
+    size = archive.db.execute(f"SELECT sum(length(block)) FROM {table}_data").fetchone()[0]
+    if archive.db.table(f"{table}_docsize").exists():
+        size += archive.db.execute(
+            f"SELECT coalesce(sum(length(sz)), 0) FROM {table}_docsize"
+        ).fetchone()[0]
+    return size
+
+
 def report_sizes(archive: Archive, path: Path) -> None:
     text_bytes = archive.db.execute(
         "SELECT sum(length(CAST(title AS BLOB)) + length(CAST(lead AS BLOB)) "
         "+ length(CAST(body AS BLOB))) FROM articles"
     ).fetchone()[0]
-    index_bytes = (
-        archive.db.execute("SELECT sum(length(block)) FROM articles_fts_data").fetchone()[0]
-        + archive.db.execute(
-            "SELECT coalesce(sum(length(sz)), 0) FROM articles_fts_docsize"
-        ).fetchone()[0]
-    )
-    pairs_bytes = (
-        archive.db.execute("SELECT sum(length(block)) FROM articles_fts_pairs_data").fetchone()[0]
-        + archive.db.execute(
-            "SELECT coalesce(sum(length(sz)), 0) FROM articles_fts_pairs_docsize"
-        ).fetchone()[0]
-    )
+    index_bytes, pairs_bytes = (index_size(archive, table) for table in SEARCH_INDEXES)
     mb = 1024 * 1024
     print(
         f"\nIndexed text (title+lead+body, UTF-8): {text_bytes / mb:,.0f} MB; "

@@ -11,12 +11,15 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from conftest_archive import build_archive, da_nang_article, other_article, seed_article
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlite_utils.cli import cli as sqlite_utils_cli
 
-from archive import Archive, QueryError
-from archive.schema import pair_phrase, pair_text
-from archive.search import highlight, parse_query, snippet
+from archive import Archive, QueryError, schema
+from archive.schema import WORD_PATTERN, folded_words, pair_phrase, pair_text
+from archive.search import _FOLD_TABLE, ParsedQuery, fold_in_place, highlight, parse_query, snippet
 from archive.web import build_datasette, metadata_for
+from crawler.text import fold_for_search
 
 
 @pytest.fixture
@@ -298,13 +301,43 @@ def statements(archive: Archive, query: str, **options: object) -> list[str]:
     return [s for s in seen if "articles_fts" in s or "FROM articles" in s]
 
 
-def test_phrase_filling_the_page_skips_the_all_words_pass(archive: Archive) -> None:
+def test_phrase_filling_the_page_skips_the_other_passes(archive: Archive) -> None:
     # "nong thon moi" side by side is in the seed article: with limit 1 the phrase pass is
-    # enough; with the default limit the all-words pass runs too.
+    # enough; with the default limit the pieces pass and the all-words pass run too.
     one = [s for s in statements(archive, "nong thon moi", limit=1) if "MATCH" in s]
     assert len(one) == 1 and '"nong_thon thon_moi"' in one[0]  # the phrase, in the pair index
     assert "articles_fts_pairs" in one[0]
-    assert len([s for s in statements(archive, "nong thon moi") if "MATCH" in s]) == 2
+    phrase, pieces, words = [s for s in statements(archive, "nong thon moi") if "MATCH" in s]
+    assert "articles_fts_pairs" in pieces and '"nong_thon" AND "thon_moi"' in pieces
+    assert "articles_fts MATCH" in words
+    # Two words: their one pair is the phrase, so there is no pieces pass.
+    assert len([s for s in statements(archive, "da nang") if "MATCH" in s]) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [("nong thon moi", '"nong_thon" AND "thon_moi"'),
+     ("cai cach hanh chinh", '"cai_cach" AND "hanh_chinh"'),
+     ("giai ngan von dau tu", '"giai_ngan" AND "dau_tu" AND ("ngan_von" OR "von_dau")'),
+     ("a b c d e f", '"a_b" AND "e_f" AND ("b_c" OR "c_d") AND ("c_d" OR "d_e")'),
+     ("da nang", ""), ('"nong thon moi"', ""), ("nong thon moi*", ""), ("a OR b c", "")],
+)  # fmt: skip
+def test_pieces_keep_every_word_beside_a_query_neighbour(text: str, pieces: str) -> None:
+    assert parse_query(text).pieces_pairs == pieces
+
+
+def test_words_side_by_side_in_pieces_rank_before_scattered_words(tmp_path: Path) -> None:
+    # All five words in each; side by side as one phrase, in two pieces, or never.
+    phrase = other_article(1, published="2020-01-01")
+    phrase.body = "Thành phố đẩy nhanh giải ngân vốn đầu tư công."
+    pieces = other_article(2, published="2021-01-01")
+    pieces.body = "Về giải ngân, thành phố rà soát vốn đầu tư công."
+    scattered = other_article(3, published="2022-01-01")
+    scattered.body = "Tư vấn đầu mối: giải thích vốn liếng, ngân hàng hỗ trợ."
+    db_path = build_archive(tmp_path / "tinlanhdao.db", [scattered, pieces, phrase])
+    with Archive(db_path, readonly=True) as archive:
+        assert found(archive, "giai ngan von dau tu") == [phrase.url, pieces.url, scattered.url]
+        assert found(archive, "giai ngan von dau tu", limit=2) == [phrase.url, pieces.url]
 
 
 def test_only_the_returned_articles_texts_are_read(archive: Archive) -> None:
@@ -381,9 +414,11 @@ def test_quoted_phrase_searches_the_pair_index_only(archive: Archive) -> None:
 
 
 def test_m005_builds_pairs_for_existing_articles_and_reindex_rebuilds(db_path: Path) -> None:
-    with Archive(db_path) as archive:
+    with Archive(db_path) as archive:  # the archive as it was before m005 (and so m006)
         archive.db.execute("DROP TABLE articles_fts_pairs")
-        archive.db.execute("DELETE FROM migrations WHERE name = 'm005_search_pairs'")
+        archive.db.execute(
+            "DELETE FROM migrations WHERE name IN ('m005_search_pairs', 'm006_compact_pairs')"
+        )
     with Archive(db_path) as archive:  # migrated again: m005 indexes the stored articles
         assert (
             pair_ids(archive, "da_nang") and found(archive, "da nang")[0] == da_nang_article().url
@@ -394,3 +429,155 @@ def test_m005_builds_pairs_for_existing_articles_and_reindex_rebuilds(db_path: P
         assert pair_ids(archive, "da_nang") == []
         archive.rebuild_search_index()
         assert pair_ids(archive, "da_nang")
+
+
+def pairs_table_sql(archive: Archive) -> str:
+    return archive.db.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'articles_fts_pairs'"
+    ).fetchone()[0]
+
+
+def test_pair_index_is_compact(archive: Archive) -> None:
+    # Body first (no column marker before most positions), no row sizes (columnsize=0).
+    assert "fts5(body, lead, title" in pairs_table_sql(archive)
+    assert "columnsize=0" in pairs_table_sql(archive)
+    assert not archive.db.table("articles_fts_pairs_docsize").exists()
+    config = dict(archive.db.execute("SELECT k, v FROM articles_fts_pairs_config").fetchall())
+    assert config["automerge"] == 16
+
+
+def test_m006_rebuilds_an_m005_pair_index_in_place(db_path: Path) -> None:
+    with Archive(db_path) as archive, archive.db.atomic():  # the pair index as m005 made it
+        archive.db.execute("DROP TABLE articles_fts_pairs")
+        schema.m005_search_pairs(archive.db)
+        archive.db.execute("DELETE FROM migrations WHERE name = 'm006_compact_pairs'")
+        assert "fts5(title, lead, body" in pairs_table_sql(archive)
+    with Archive(db_path) as archive:  # a crawl or `tinlanhdao migrate` upgrades it
+        assert "fts5(body, lead, title" in pairs_table_sql(archive)
+        assert schema.pending_migrations(archive.db) == []
+        assert not archive.db.table("articles_fts_pairs_docsize").exists()
+        assert pair_ids(archive, "da_nang") and pair_ids(archive, '"nong_thon thon_moi"')
+        archive.db.execute(
+            "INSERT INTO articles_fts_pairs(articles_fts_pairs) VALUES ('integrity-check')"
+        )
+        assert found(archive, "da nang")[0] == da_nang_article().url
+        assert found(archive, '"nong thon moi"') == [seed_article().url]
+
+
+def test_pair_index_ranks_with_bm25_without_length_normalization(tmp_path: Path) -> None:
+    # bm25 with b = 0 (the pair index keeps no lengths): one more "Đà Nẵng" in a far longer
+    # body ranks higher, a title match higher still.
+    filler = " ".join(["Thành phố tiếp tục triển khai kế hoạch."] * 40)
+    twice = other_article(1)
+    twice.body = "Đoàn Đà Nẵng đến. Đà Nẵng và Cần Thơ ký kết. " + filler
+    once = other_article(2)
+    once.body = "Đoàn Đà Nẵng đến."
+    title = other_article(3)
+    title.title = "Làm việc với Đà Nẵng"
+    db_path = build_archive(tmp_path / "tinlanhdao.db", [once, twice, title])
+    with Archive(db_path, readonly=True) as archive:
+        assert found(archive, '"da nang"') == [title.url, twice.url, once.url]
+
+
+# --- the fast paths agree with the plain definitions -----------------------------------------
+
+_TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("aăâeêioôơuưyđĐAĂÂĐEÊOƠƯbcdghklmnpqrstvxBCNT09 _-.,:'/\n\t")
+        + ["à", "ả", "ẵ", "ệ", "Ệ", "ỳ", "Ỹ", "ọ", "\u00a0", "\u200b", "\u00ad", "\u0301",
+           "\u0323", "Σ", "ς", "İ", "ß", "ﬁ", "²", "½", "ǅ", "Å", "K", "–", "…"]
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT)
+def test_folded_words_are_the_words_of_fold_for_search(text: str) -> None:
+    assert folded_words(text) == WORD_PATTERN.findall(fold_for_search(text))
+
+
+_MIXED_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(max_codepoint=127),
+        st.sampled_from("àẢãạăằẮẳẵặâầấẩẫẬèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđĐ“”–…«"),
+        st.characters(min_codepoint=128, max_codepoint=0xFFFF),
+        st.sampled_from(["İ", "ẞ", "Σ", "\u0301", "\ue000", "\ue0ff"]),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_MIXED_TEXT)
+def test_fold_in_place_fast_path_is_the_general_table(text: str) -> None:
+    folded = fold_in_place(text)
+    assert folded == text.translate(_FOLD_TABLE) and len(folded) == len(text)
+
+
+def reference_snippet(
+    text: str, query: ParsedQuery, marks: tuple[str, str], width: int
+) -> tuple[str, str]:
+    """The highlight and the snippet as defined: list every word of the text (folded one
+    character at a time), mark the query's words, cut ``width`` words starting three words
+    before the hit that starts the most hits within ``width`` words."""
+
+    def fold(char: str) -> str:  # one character for one, as search.fold_in_place promises
+        folded = char if char.isspace() else fold_for_search(char)
+        if len(folded) != 1:
+            folded = char.lower() if len(char.lower()) == 1 else char
+        return folded
+
+    folded = "".join(map(fold, text))
+    exact = {w for t in query.terms for w in (t.words[:-1] if t.prefix else t.words)}
+    prefixes = tuple(t.words[-1] for t in query.terms if t.prefix)
+    spans, hit_words = [], []
+    for n, match in enumerate(WORD_PATTERN.finditer(folded)):
+        spans.append(match.span())
+        if match.group() in exact or (prefixes and match.group().startswith(prefixes)):
+            hit_words.append(n)
+
+    def marked(first: int, last: int, begin: int, finish: int) -> str:
+        out, cursor = [], begin
+        for n in hit_words:
+            if first <= n < last:
+                start, end = spans[n]
+                out += [text[cursor:start], marks[0], text[start:end], marks[1]]
+                cursor = end
+        return "".join(out) + text[cursor:finish]
+
+    highlighted = marked(0, len(spans), 0, len(text))
+    if not spans:
+        return highlighted, " ".join(text.split())
+    best_first, best_count = 0, 0
+    for n, first in enumerate(hit_words):
+        count = len([h for h in hit_words[n:] if h < first + width])
+        if count > best_count:
+            best_first, best_count = first, count
+    first = max(0, best_first - 3)
+    window = spans[first : first + width]
+    begin = window[0][0] if first else 0
+    finish = window[-1][1] if first + width < len(spans) else len(text)
+    cut = " ".join(marked(first, first + width, begin, finish).split())
+    return highlighted, ("… " if begin else "") + cut + (" …" if finish < len(text) else "")
+
+
+_WORDS = ["Đà", "Nẵng", "đã", "nâng", "da", "nang", "Điều", "phối", "nông", "thôn", "x", "nga",
+          "ngaaaaaaaaaaaaaaaaaaaa", "Cần-Thơ", "5/6", "–", ",", "", "\n\n", "İ", "\u0301"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_WORDS), max_size=150),
+    st.lists(st.sampled_from([" ", " ", "  ", "", ", ", "\n"]), min_size=150, max_size=150),
+    st.sampled_from(["da nang", "nong*", "dieu phoi", "x", "ng* da", '"nong thon" x', "zzz"]),
+    st.sampled_from([1, 2, 3, 5, 30]),
+)
+def test_highlight_and_snippet_are_the_reference_ones(
+    words: list[str], spaces: list[str], query_text: str, width: int
+) -> None:
+    text = "".join(w + s for w, s in zip(words, spaces, strict=False))
+    query = parse_query(query_text)
+    marks = ("<", ">")
+    expected = reference_snippet(text, query, marks, width)
+    assert (highlight(text, query, marks), snippet(text, query, marks, width)) == expected

@@ -52,7 +52,11 @@ _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 
 def class_words(element: Element) -> frozenset[str]:
     """The lowercase words of an element's class and id attributes."""
-    css_class, css_id = element.get("class"), element.get("id")
+    return words_of_class_and_id(element.get("class"), element.get("id"))
+
+
+def words_of_class_and_id(css_class: str | None, css_id: str | None) -> frozenset[str]:
+    """``class_words`` of an element with these class and id attribute values."""
     if not css_class and not css_id:
         return frozenset()
     return _words_of(f"{css_class or ''} {css_id or ''}")

@@ -40,7 +40,7 @@ _META_DATES = (
     ("itemprop", ("datePublished",)),
     ("name", ("pubdate", "publishdate", "date", "dc.date")),
 )
-_ITEMPROP_DATES = lxml.etree.XPath("//*[@itemprop='datePublished']/@datetime")
+_ITEMPROPS = lxml.etree.XPath("//@itemprop")  # (strings that know their element)
 _PARAGRAPH_MIN_CHARS = 30
 _INLINE_TAGS = frozenset(("br", "a", "b", "strong", "i", "em", "span", "font", "u"))
 # Every class and id attribute, in page order: strings that know their element (cheaper than
@@ -142,7 +142,9 @@ class GenericNewsLayout(PageLayout):
             for meta in metas:
                 if meta.get(attribute) in values and "content" in meta:
                     yield meta["content"]
-        yield from _ITEMPROP_DATES(self.root)
+        for itemprop in _ITEMPROPS(self.root):
+            if itemprop == "datePublished" and itemprop.getparent().get("datetime") is not None:
+                yield itemprop.getparent().get("datetime")
         for time in self.root.iter("time"):
             if time.get("datetime") is not None:
                 yield time.get("datetime")
@@ -216,7 +218,7 @@ class GenericNewsLayout(PageLayout):
                 continue
             links = sum(len(text_content(a)) for a in element.iter("a"))
             score = min(len(text), 1000) * (1 - min(links / max(len(text), 1), 1))
-            if element.tag != "p" and element.find("br") is not None:
+            if element.tag != "p" and next(element.iterchildren("br"), None) is not None:
                 scores[element] = scores.get(element, 0) + score  # <br> paragraphs live here
             parent = element.getparent()
             if parent is not None:
@@ -253,8 +255,9 @@ def _own_text(element: Element) -> str:
         return textnorm.clean_inline(text_content(element))
     pieces = [element.text or ""]
     for child in element:
-        if child.tag in _INLINE_TAGS:
-            pieces.append(text_content(child) if child.tag != "br" else " ")
+        tag = child.tag
+        if tag in _INLINE_TAGS:
+            pieces.append(text_content(child) if tag != "br" else " ")
         pieces.append(child.tail or "")
     text = "".join(pieces)
     return "" if text.isspace() else textnorm.clean_inline(text)  # (most containers: only blanks)

@@ -170,11 +170,15 @@ def _take_byline(text_blocks: list[Block], kept: list, parts: ContentParts) -> N
 
 
 def _remove(kept: list, block: Block) -> None:
-    """``kept.remove(block)``: the first item that is or equals ``block``. (Block equality
-    compares every field; comparing the text first skips most of that.)"""
+    """``kept.remove(block)`` as it was when ``html`` was a field: the first item that is
+    ``block`` or a Block equal to it, field by field and in html. (The text first: that
+    skips most of the comparing.)"""
     for index, item in enumerate(kept):
         if item is block or (
-            isinstance(item, Block) and item.text == block.text and item == block
+            isinstance(item, Block)
+            and item.text == block.text
+            and item == block
+            and item.html == block.html
         ):
             del kept[index]
             return
@@ -182,7 +186,9 @@ def _remove(kept: list, block: Block) -> None:
 
 
 def _paragraph_html(block: Block, paragraph: str) -> str:
-    if "<" in block.html:  # inline markup worth keeping; plain text needs no sanitizer
+    # Inline markup worth keeping (only a source with child elements has any); plain text
+    # needs no sanitizer.
+    if block.source is not None and len(block.source) and "<" in block.html:
         inner = textnorm.clean_inline(_sanitize(block.html))
         if inner:
             return f"<p>{inner}</p>"

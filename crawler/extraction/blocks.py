@@ -52,7 +52,11 @@ _CLASS_SPLIT = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 
 def class_words(element: Element) -> frozenset[str]:
     """The lowercase words of an element's class and id attributes."""
-    css_class, css_id = element.get("class"), element.get("id")
+    return words_of_class_and_id(element.get("class"), element.get("id"))
+
+
+def words_of_class_and_id(css_class: str | None, css_id: str | None) -> frozenset[str]:
+    """``class_words`` of an element with these class and id attribute values."""
     if not css_class and not css_id:
         return frozenset()
     return _words_of(f"{css_class or ''} {css_id or ''}")
@@ -88,7 +92,6 @@ class Block:
 
     kind: str  # "text" or "image"
     text: str = ""  # raw text (normalize with crawler.text before use)
-    html: str = ""  # inline HTML of the paragraph when it is one whole element, else ""
     src: str = ""  # image: absolute URL
     caption: str = ""  # image: caption found with it (figcaption)
     tag: str = ""  # tag of the element the text came from
@@ -96,6 +99,12 @@ class Block:
     links: list[tuple[str, str]] = field(default_factory=list)  # (absolute href, text)
     source: Element | None = field(default=None, repr=False, compare=False)
     whole_element: bool = False  # the text is all of ``source``'s text
+
+    @cached_property
+    def html(self) -> str:
+        """Inline HTML of the paragraph when it is one whole element, else "" (built when
+        asked: most paragraphs have no inline markup, and plain text needs none)."""
+        return _inner_html(self.source) if self.whole_element and self.source is not None else ""
 
     # Layout hints, read from the source element only when a rule asks (most never do), each
     # on its own: the bold and italic ones cost the most.
@@ -260,8 +269,6 @@ class BlockReader:
             else:
                 block.links = [(h, t) for h, t in links if t.strip() and t.strip() in part]
                 block.link_text = sum(len(t.strip()) for _, t in block.links)
-            if whole_element and source is not None:
-                block.html = _inner_html(source)
             self.blocks.append(block)
 
 

@@ -10,10 +10,17 @@ government portals (tests/fixtures/other_portals).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import lxml.etree
 
 from crawler import text as textnorm
-from crawler.extraction.blocks import BOILERPLATE_TAGS, class_words, is_boilerplate_element
+from crawler.extraction.blocks import (
+    BOILERPLATE_TAGS,
+    class_words,
+    is_boilerplate_element,
+    words_of_class_and_id,
+)
 from crawler.extraction.document import Element, text_content, within
 from crawler.extraction.layouts import PageLayout
 from crawler.extraction.selectors import ElementIndex, Selector
@@ -26,19 +33,20 @@ _SECTION_WORDS = {"cat", "category", "newscat", "chuyenmuc", "danhmuc", "postcat
                   "articlecategory"}
 _LEAD_WORDS = {"summary", "sapo", "lead", "tomtat", "excerpt", "newssummary", "intro",
                "description", "chapeau"}
-_META_DATES = tuple(lxml.etree.XPath(path) for path in (
-    "//meta[@property='article:published_time']/@content",
-    "//meta[@itemprop='datePublished']/@content",
-    "//meta[@name='pubdate' or @name='publishdate' or @name='date' or @name='dc.date']/@content",
-    "//*[@itemprop='datePublished']/@datetime",
-    "//time/@datetime",
-))
-_META_CONTENT = lxml.etree.XPath("//meta[@property=$name or @name=$name]/@content")
+# Where metadata gives the publication date, most trusted first: <meta> elements (by the
+# attribute that names them), then elements marked datePublished, then <time> elements.
+_META_DATES = (
+    ("property", ("article:published_time",)),
+    ("itemprop", ("datePublished",)),
+    ("name", ("pubdate", "publishdate", "date", "dc.date")),
+)
+_ITEMPROPS = lxml.etree.XPath("//@itemprop")  # (strings that know their element)
 _PARAGRAPH_MIN_CHARS = 30
 _INLINE_TAGS = frozenset(("br", "a", "b", "strong", "i", "em", "span", "font", "u"))
-# Elements with a class or an id: the only ones class_words() finds words in.
-_WITH_CLASS_OR_ID = lxml.etree.XPath(
-    "descendant-or-self::*[@class] | descendant-or-self::*[@id]"
+# Every class and id attribute, in page order: strings that know their element (cheaper than
+# reading the attributes of every element). An element's attributes come one after the other.
+_CLASS_AND_ID_ATTRIBUTES = lxml.etree.XPath(
+    "descendant-or-self::*/@class | descendant-or-self::*/@id"
 )
 
 
@@ -75,8 +83,7 @@ class GenericNewsLayout(PageLayout):
     def __init__(self, root: Element, url: str, page: ElementIndex | None = None) -> None:
         super().__init__(root, url, page)
         self._chrome: dict[Element, bool] = {}  # (see _in_chrome)
-        # The elements with a class or id and their class words, in page order.
-        self._marked = [(e, class_words(e)) for e in _WITH_CLASS_OR_ID(root)]
+        self._marked = _elements_with_class_words(root)
         self._title_element: Element | None = None
         self._content: Element | None = None
 
@@ -84,9 +91,17 @@ class GenericNewsLayout(PageLayout):
     def matches(cls, root: Element) -> bool:
         return True
 
+    def _meta_attributes(self) -> list[dict[str, str]]:
+        """The attributes of each <meta> element of the page, in page order."""
+        return [dict(meta.items()) for meta in self.root.iter("meta")]
+
     def _meta(self, *names: str) -> str:
+        """The content of the first <meta> whose property or name is one of ``names`` (in that
+        order of preference), if it has text."""
+        metas = self._meta_attributes()
         for name in names:
-            found = _META_CONTENT(self.root, name=name)
+            found = [m["content"] for m in metas
+                     if name in (m.get("property"), m.get("name")) and "content" in m]
             if found and textnorm.clean_inline(found[0]):
                 return textnorm.clean_inline(found[0])
         return ""
@@ -114,12 +129,25 @@ class GenericNewsLayout(PageLayout):
         return max(parts, key=len) if parts and parts[0] else ""
 
     def published(self) -> str:
-        for xpath in _META_DATES:
-            for value in xpath(self.root):
-                parsed = textnorm.parse_vietnamese_date(value)
-                if parsed:
-                    return self._prefer_text_time(parsed)
+        for value in self._metadata_dates():
+            parsed = textnorm.parse_vietnamese_date(value)
+            if parsed:
+                return self._prefer_text_time(parsed)
         return self._date_from_text()
+
+    def _metadata_dates(self) -> Iterator[str]:
+        """The dates the page's metadata gives, in the order of ``_META_DATES``."""
+        metas = self._meta_attributes()
+        for attribute, values in _META_DATES:
+            for meta in metas:
+                if meta.get(attribute) in values and "content" in meta:
+                    yield meta["content"]
+        for itemprop in _ITEMPROPS(self.root):
+            if itemprop == "datePublished" and itemprop.getparent().get("datetime") is not None:
+                yield itemprop.getparent().get("datetime")
+        for time in self.root.iter("time"):
+            if time.get("datetime") is not None:
+                yield time.get("datetime")
 
     def _prefer_text_time(self, parsed: str) -> str:
         """Metadata may give a bare date where the visible text gives the time too."""
@@ -190,7 +218,7 @@ class GenericNewsLayout(PageLayout):
                 continue
             links = sum(len(text_content(a)) for a in element.iter("a"))
             score = min(len(text), 1000) * (1 - min(links / max(len(text), 1), 1))
-            if element.tag != "p" and element.find("br") is not None:
+            if element.tag != "p" and next(element.iterchildren("br"), None) is not None:
                 scores[element] = scores.get(element, 0) + score  # <br> paragraphs live here
             parent = element.getparent()
             if parent is not None:
@@ -203,14 +231,33 @@ class GenericNewsLayout(PageLayout):
         return max(scores, key=scores.get)
 
 
+def _elements_with_class_words(root: Element) -> list[tuple[Element, frozenset[str]]]:
+    """Every element with a class or id attribute, in page order, with its ``class_words``."""
+    marked = []
+    element = css_class = css_id = None
+    for value in _CLASS_AND_ID_ATTRIBUTES(root):
+        if value.getparent() is not element:
+            if element is not None:
+                marked.append((element, words_of_class_and_id(css_class, css_id)))
+            element, css_class, css_id = value.getparent(), None, None
+        if value.attrname == "class":
+            css_class = value
+        else:
+            css_id = value
+    if element is not None:
+        marked.append((element, words_of_class_and_id(css_class, css_id)))
+    return marked
+
+
 def _own_text(element: Element) -> str:
     """Text of a paragraph-like element: all text for <p>, only direct text for containers."""
     if element.tag == "p":
         return textnorm.clean_inline(text_content(element))
     pieces = [element.text or ""]
     for child in element:
-        if child.tag in _INLINE_TAGS:
-            pieces.append(text_content(child) if child.tag != "br" else " ")
+        tag = child.tag
+        if tag in _INLINE_TAGS:
+            pieces.append(text_content(child) if tag != "br" else " ")
         pieces.append(child.tail or "")
     text = "".join(pieces)
     return "" if text.isspace() else textnorm.clean_inline(text)  # (most containers: only blanks)

@@ -46,10 +46,10 @@ class ElementIndex:
         self.by_class: dict[str, list[Positioned]] = {}
         self.by_tag: dict[str, list[Positioned]] = {}
         found = _CLASSES_AND_TAGS(scope)
-        classes = [item for item in found if isinstance(item, str)]
-        all_classes = " ".join(classes)
-        self.words = frozenset(all_classes.split())
-        css_split = _OTHER_SPACE.search(all_classes) is not None  # str.split() would differ
+        all_classes = " ".join(item for item in found if isinstance(item, str))
+        # Does str.split() separate these class names differently from CSS? Only if some
+        # whitespace but the space is there, and all of that is unprintable (the quick test).
+        css_split = not all_classes.isprintable() and _OTHER_SPACE.search(all_classes) is not None
         by_class = self.by_class
         position, element = -1, None
         for item in found:
@@ -67,6 +67,7 @@ class ElementIndex:
             else:  # an element with an indexed tag
                 position, element = position + 1, item
                 self.by_tag.setdefault(item.tag, []).append((position, item))
+        self.words = frozenset(all_classes.split() if css_split else by_class)
 
 
 class Selector:

@@ -84,8 +84,10 @@ def shared_writer(crawler: Crawler, config: WriterConfig) -> ArchiveWriter | Non
     if writer is None:
         writer = _writers[crawler] = ArchiveWriter(config, on_lost=lambda: _stop(crawler))
         crawler.signals.connect(writer.close, signal=signals.engine_stopped)
-    elif config.warc_dir and writer.config.warc_dir is None:
-        writer.config.warc_dir = config.warc_dir  # sent with the first capture
+    elif config.warc_dir is not None:  # the capture middleware's settings, sent with captures
+        writer.config.warc_dir = config.warc_dir
+        writer.config.warc_max_bytes = config.warc_max_bytes
+        writer.config.warc_info = config.warc_info
     return writer
 
 

@@ -193,3 +193,19 @@ def test_a_stored_article_is_linked_to_the_capture_of_its_page(child, tmp_path):
     assert query(db, "select url, capture_id, extractor_version from articles") == [
         (seed.url, answers[0][2].capture_id, extractor_version())]  # fmt: skip
     assert query(db, "select url, article_id from captures") == [(seed.url, 1)]
+
+
+def test_the_writer_process_uses_the_crawls_warc_settings(tmp_path: Path) -> None:
+    """The pipeline starts the writer before the first capture; the capture middleware's
+    settings (WARC_MAX_BYTES, the warcinfo fields) must still reach it."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    with SamplePortal() as portal:
+        result = run_crawl(portal, tmp_path / "archive.db", "-s", "WARC_MAX_BYTES=20000")
+    assert result.returncode == 0, result.stderr[-3000:]
+    files = sorted((tmp_path / "warc").glob("*.warc.gz"))
+    assert len(files) > 3  # 33 fetches, about 110 KB: rotated at 20 KB
+    with open(files[0], "rb") as stream:
+        info = next(iter(ArchiveIterator(stream))).content_stream().read().decode()
+    assert "isPartOf: tinlanhdao" in info and "robots: obey" in info
+    assert f"extractor: {extractor_version()}" in info

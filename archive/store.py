@@ -8,9 +8,11 @@ crawl never block each other.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal
@@ -73,11 +75,32 @@ _RUN_COUNT_COLUMNS = {
 # How many URLs one `IN (...)` lookup binds (SQLite allows at least 999 parameters).
 _LOOKUP_CHUNK = 500
 _BUSY_TIMEOUT_MS = 10_000
+_LOCKED_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # seconds; see retry_when_locked
 _CHECKPOINT_BUSY_MS = 200  # how long a WAL restart waits for readers (see bound_wal)
 # Readers that never pause keep SQLite's automatic (passive) checkpoints from restarting the
 # WAL, which then grows with everything written. Past this size the writer checkpoints with
 # RESTART, waiting (busy timeout) for the readers of the moment to finish.
 WAL_RESTART_BYTES = 16 * 1024 * 1024
+
+
+def retry_when_locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a writing method again (a few times, briefly) when SQLite answers "database is
+    locked" without waiting: it refuses to wait when another process committed since this
+    connection began reading (the crawl writes runs and failures beside its writer process).
+    The failed attempt was rolled back whole, so trying again is safe."""
+
+    @functools.wraps(method)
+    def retrying(*args: Any, **kwargs: Any) -> Any:
+        for delay in _LOCKED_RETRY_DELAYS:
+            try:
+                return method(*args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error):
+                    raise
+                time.sleep(delay)
+        return method(*args, **kwargs)
+
+    return retrying
 
 
 def _json(value: Any) -> str:
@@ -160,6 +183,7 @@ class Archive:
 
     # --- crawl runs ----------------------------------------------------------------------------
 
+    @retry_when_locked
     def close_abandoned_runs(self) -> int:
         """Mark runs still 'running' as 'killed' (they died without finishing: kill -9, power
         loss); return how many. Call it only while holding the run lock, when no other run can
@@ -172,6 +196,7 @@ class Archive:
             )
             return cursor.rowcount
 
+    @retry_when_locked
     def start_run(self, spider: str, mode: str = "", start_url: str = "") -> int:
         """Record the start of a crawl; return its run id."""
         with self.db.atomic():
@@ -187,6 +212,7 @@ class Archive:
             )
             return int(table.last_pk)
 
+    @retry_when_locked
     def finish_run(
         self,
         run_id: int,
@@ -375,6 +401,7 @@ class Archive:
             record.attachments if changed["attachments"] else [],
         )
 
+    @retry_when_locked
     def record_failure(
         self,
         url: str,
@@ -406,6 +433,7 @@ class Archive:
                 self.mark_removed(url, failed_at, reason)
             return failure_id
 
+    @retry_when_locked
     def mark_removed(self, url: str, when: str = "", reason: str = "") -> bool:
         """Set ``removed_at`` (and ``removed_reason``) on the archived article at ``url`` unless
         it is already set; return True if this call marked it.

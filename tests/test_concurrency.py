@@ -254,3 +254,27 @@ def test_a_wal_restart_holds_up_other_writers_for_a_moment_only(tmp_path, monkey
     for connection in (reader, crawl):
         connection.close()
     writer.close()
+
+
+def test_writes_refused_at_once_as_locked_are_tried_again(monkeypatch):
+    """SQLite answers "database is locked" without waiting when another process committed
+    since the connection began reading; the crawl's own writes try again, others errors pass."""
+    import archive.store
+
+    monkeypatch.setattr(archive.store, "_LOCKED_RETRY_DELAYS", (0, 0, 0))
+    calls = []
+
+    @archive.store.retry_when_locked
+    def write(errors: list[str]) -> str:
+        calls.append(1)
+        if errors:
+            raise sqlite3.OperationalError(errors.pop(0))
+        return "written"
+
+    assert write(["database is locked", "database is locked"]) == "written"
+    assert len(calls) == 3
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        write(["no such table: x"])
+    assert len(calls) == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        write(["database is locked"] * 10)

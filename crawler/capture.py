@@ -41,7 +41,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import threads
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
@@ -52,7 +52,7 @@ from archive import Archive, ArchiveError, default_archive_path
 from archive.captures import RESPONSE, REVISIT, Captures, default_warc_dir, payload_digest
 from crawler.items import Article
 from crawler.version import extractor_version, package_version
-from crawler.writer import ArchiveWriter, WriterConfig, shared_writer
+from crawler.writer import ArchiveWriter, WriterConfig, shared_writer, stop_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -171,24 +171,11 @@ class WarcCapture:
 
     # --- capturing --------------------------------------------------------------------------
 
-    def capture(
-        self,
-        url: str,
-        status: int,
-        response_headers: Headers,
-        payload: bytes,
-        method: str = "GET",
-        request_headers: Headers | None = None,
-        request_body: bytes = b"",
-        protocol: str = "HTTP/1.1",
-        fetched_at: str = "",
-    ) -> CaptureResult:
-        """Write one fetch (a request record, then a response or revisit record), make it
-        durable and index it; see ``write`` for the arguments. Returns the capture id, the
-        record type and the bytes written. Raises OSError when the file cannot be written, in
-        which case the capture is not indexed."""
-        pending = self.write(url, status, response_headers, payload, method, request_headers,
-                             request_body, protocol, fetched_at)  # fmt: skip
+    def capture(self, *fetch: Any, **named: Any) -> CaptureResult:
+        """Write one fetch (``write``'s arguments), make it durable and index it. Returns the
+        capture id, the record type and the bytes written. Raises OSError when the file cannot
+        be written, in which case the capture is not indexed."""
+        pending = self.write(*fetch, **named)
         self._sync()
         return self.index(pending)
 
@@ -522,13 +509,7 @@ class WarcCaptureMiddleware:
         logger.error("Cannot write the WARC capture (%s); stopping the crawl", error)
         if self.crawler.stats is not None:
             self.crawler.stats.set_value("tinlanhdao/warc/error", str(error)[:500])
-        engine = self.crawler.engine
-        if engine is None:
-            return
-        if hasattr(engine, "close_spider_async"):
-            deferred_from_coro(engine.close_spider_async(reason="warc_write_failed"))
-        else:  # Scrapy < 2.14
-            engine.close_spider(engine.spider, "warc_write_failed")
+        stop_crawl(self.crawler, "warc_write_failed")
 
     def item_scraped(self, item: Any, response: Response, spider: Spider | None = None) -> None:
         """An article was stored: record the capture it came from and the extractor version."""

@@ -17,9 +17,9 @@ What the archive promises still holds:
   when to stop, finishes what it sent and closes the pipe. The child then finishes what it
   holds and exits. It does the same when the crawl dies (SIGKILL): the pipe closes.
 
-Requests: ``capture`` (``WarcCapture.write``, then the group fsync, then ``WarcCapture.index``),
-``store`` (``Archive.store_article``, then the article's provenance: the capture of its URL the
-child indexed before, and the extractor version) and ``provenance`` (``Captures.set_provenance``).
+Requests: ``capture`` (``WarcCapture.write``, then the group fsync, then ``WarcCapture.index``)
+and ``store`` (``Archive.store_article``, then the article's provenance: the capture of its URL
+the child indexed before, and the extractor version).
 The crawl does not wait for a capture's answer, only for a store's. The setting
 ARCHIVE_WRITER_PROCESS (default True) turns the child on; off, the pipeline and the capture
 middleware call the same methods in the crawl's own process.
@@ -28,6 +28,7 @@ middleware call the same methods in the crawl's own process.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import signal
@@ -82,9 +83,10 @@ def shared_writer(crawler: Crawler, config: WriterConfig) -> ArchiveWriter | Non
         return None
     writer = _writers.get(crawler)
     if writer is None:
-        writer = _writers[crawler] = ArchiveWriter(config, on_lost=lambda: _stop(crawler))
+        on_lost = functools.partial(stop_crawl, crawler, "archive_writer_lost")
+        writer = _writers[crawler] = ArchiveWriter(config, on_lost=on_lost)
         crawler.signals.connect(writer.close, signal=signals.engine_stopped)
-    elif config.warc_dir is not None:  # the capture middleware's settings, sent with captures
+    elif config.warc_dir is not None:  # the capture middleware's WARC settings
         writer.config.warc_dir = config.warc_dir
         writer.config.warc_max_bytes = config.warc_max_bytes
         writer.config.warc_info = config.warc_info
@@ -178,15 +180,16 @@ class ArchiveWriter:
         self._pipe.close()
 
 
-def _stop(crawler: Crawler) -> None:
-    """Close the spider: nothing more can be archived without the writer."""
+def stop_crawl(crawler: Crawler, reason: str) -> None:
+    """Close the spider with ``reason`` (nothing more can be archived); the run then ends with
+    that finish reason and a non-zero exit status."""
     engine = crawler.engine
     if engine is None:
         return
     if hasattr(engine, "close_spider_async"):
-        deferred_from_coro(engine.close_spider_async(reason="archive_writer_lost"))
+        deferred_from_coro(engine.close_spider_async(reason=reason))
     else:  # Scrapy < 2.14
-        engine.close_spider(engine.spider, "archive_writer_lost")
+        engine.close_spider(engine.spider, reason)
 
 
 @implementer(IReadDescriptor)
@@ -315,8 +318,6 @@ class _Handler:
             try:
                 if operation == "store":
                     answers[number] = (number, True, self._store(*args))
-                elif operation == "provenance":
-                    answers[number] = (number, True, self._captures().set_provenance(*args))
                 else:
                     raise ArchiveError(f"unknown request {operation!r}")
             except Exception as error:  # noqa: BLE001 - every error goes back to the crawl

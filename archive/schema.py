@@ -37,7 +37,7 @@ from typing import Any
 import sqlite_utils
 
 from archive.captures import m004_captures  # defined beside the captures it creates
-from crawler.text import _INVISIBLE
+from crawler.text import _INVISIBLE, strip_marks
 
 SEARCH_TABLE = "articles_fts"
 SEARCH_COLUMNS = ("title", "lead", "body")
@@ -433,11 +433,7 @@ class _WordFoldTable(dict):
         if _INVISIBLE.match(char):
             folded = ""
         else:
-            decomposed = unicodedata.normalize("NFD", char)
-            stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-            folded = "".join(
-                c if WORD_PATTERN.match(c) else " " for c in stripped.replace("đ", "d")
-            )
+            folded = "".join(c if WORD_PATTERN.match(c) else " " for c in strip_marks(char))
         self[code] = folded
         return folded
 

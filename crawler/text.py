@@ -54,8 +54,14 @@ def fold_for_search(text: str | None) -> str:
     """
     if not text:
         return ""
-    decomposed = unicodedata.normalize("NFD", clean_inline(text))
-    return decomposed.translate(_WITHOUT_MARKS).replace("đ", "d").replace("Đ", "D").lower()
+    return strip_marks(clean_inline(text)).lower()
+
+
+def strip_marks(text: str) -> str:
+    """``text`` without tone and vowel marks, đ and Đ as d and D; nothing else changes (no
+    NFC, spaces or case): ``strip_marks("Điều phối")`` is ``"Dieu phoi"``."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return decomposed.translate(_WITHOUT_MARKS).replace("đ", "d").replace("Đ", "D")
 
 
 class _MarkRemover(dict):

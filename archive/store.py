@@ -85,9 +85,10 @@ WAL_RESTART_BYTES = 16 * 1024 * 1024
 
 def retry_when_locked(method: Callable[..., Any]) -> Callable[..., Any]:
     """Run a writing method again (a few times, briefly) when SQLite answers "database is
-    locked" without waiting: it refuses to wait when another process committed since this
-    connection began reading (the crawl writes runs and failures beside its writer process).
-    The failed attempt was rolled back whole, so trying again is safe."""
+    locked". The crawl writes runs and failures beside its writer process, and SQLite can
+    refuse a write at once, without its busy timeout (for one, when another connection
+    committed since this one began reading). The failed attempt was rolled back whole, so
+    trying again is safe."""
 
     @functools.wraps(method)
     def retrying(*args: Any, **kwargs: Any) -> Any:

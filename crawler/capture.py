@@ -513,12 +513,11 @@ class WarcCaptureMiddleware:
 
     def item_scraped(self, item: Any, response: Response, spider: Spider | None = None) -> None:
         """An article was stored: record the capture it came from and the extractor version."""
-        if not isinstance(item, Article) or not self.opened or self.failed:
+        # Only in-process capturing: the writer process links each article itself.
+        if not isinstance(item, Article) or self.writer is None or self.failed:
             return
         request = getattr(response, "request", None)
         capture_id = request.meta.get("capture_id") if request is not None else None
-        if self.writer is None:  # none, or the writer process (which links them itself)
-            return
         try:
             self.writer.captures.set_provenance(
                 item.url, capture_id, extractor_version(), fetched_at=item.fetched_at

@@ -75,6 +75,10 @@ WARC_MAX_BYTES = 100 * 1024 * 1024  # a WARC file this big is closed and the nex
 # Scrapy's check for generator callbacks that return a value parses the callback's source on
 # every response (its cache misses bound methods); the project's callbacks return nothing.
 WARN_ON_GENERATOR_RETURN_VALUE = False
+# Scrapy starts CONCURRENT_ITEMS tasks for each response's output, whatever its size (Scrapy's
+# default of 100 took a third of a fast crawl's CPU, bench/bench_runs.py). An article page
+# yields one item and a listing page about twenty requests: a few workers are plenty.
+CONCURRENT_ITEMS = 8
 
 # Store articles and write WARC captures in a child process (crawler/writer.py), so a crawl
 # uses two cores; False keeps every write in the crawl's own process.

@@ -13,6 +13,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Literal
@@ -139,6 +140,7 @@ class Archive:
         self.path = Path(path)
         self.readonly = readonly
         self._stored_since_check = 0  # articles stored since the WAL size was last checked
+        self._in_batch = False
         if readonly:
             if not self.path.is_file():
                 raise ArchiveNotFound(str(self.path))
@@ -259,10 +261,32 @@ class Archive:
         """Store one article (see ``_store_article``), then keep the WAL bounded."""
         outcome = self._store_article(article, run_id)
         self._stored_since_check += 1
+        if not self._in_batch:
+            self._check_wal()
+        return outcome
+
+    @contextmanager
+    def batch(self) -> Iterator[Archive]:
+        """Make every write inside the block one transaction: one commit, and one flush of the
+        full-text indexes, for many articles (the writer process stores a pipe's worth at once).
+
+        Each ``store_article`` inside still succeeds or fails alone (its own savepoint). Nothing
+        inside is on disk until the block ends; an exception leaving the block undoes all of it.
+        """
+        if self._in_batch:
+            raise RuntimeError("Archive.batch() blocks do not nest")
+        self._in_batch = True
+        try:
+            with self.db.atomic():
+                yield self
+        finally:
+            self._in_batch = False
+        self._check_wal()
+
+    def _check_wal(self) -> None:
         if self._stored_since_check >= 50:
             self._stored_since_check = 0
             self.bound_wal()
-        return outcome
 
     def bound_wal(self) -> None:
         """Restart the WAL when it has grown past WAL_RESTART_BYTES (see that constant)."""

@@ -176,6 +176,31 @@ def test_a_failed_store_leaves_nothing_half_written(archive: Archive) -> None:
     assert archive.db.table("revisions").count == 0
 
 
+def test_a_batch_commits_once_and_each_article_succeeds_or_fails_alone(
+    db_path: Path, archive: Archive
+) -> None:
+    other = sqlite3.connect(db_path)
+    with archive.batch():
+        assert archive.store_article(seed_article()) == "new"
+        with pytest.raises(InvalidArticle):
+            archive.store_article(seed_article(url="http://x.test/b", body=""))
+        assert archive.store_article(da_nang_article()) == "new"
+        assert other.execute("select count(*) from articles").fetchone()[0] == 0  # not yet
+    assert other.execute("select count(*) from articles").fetchone()[0] == 2
+    other.close()
+    with pytest.raises(RuntimeError), archive.batch(), archive.batch():
+        pass
+
+
+def test_an_error_leaving_a_batch_undoes_all_of_it(archive: Archive) -> None:
+    with pytest.raises(KeyError), archive.batch():
+        archive.store_article(seed_article())
+        archive.store_article(da_nang_article())
+        raise KeyError("the block failed")
+    assert archive.db.table("articles").count == 0
+    assert archive.store_article(seed_article()) == "new"  # the archive is usable afterwards
+
+
 def test_dict_articles_are_accepted(archive: Archive) -> None:
     assert archive.store_article(seed_article().to_dict() | {"extra": 1}) == "new"
     assert archive.store_article(seed_article()) == "unchanged"

@@ -9,8 +9,9 @@ as a Deferred, so Scrapy goes on downloading and extracting meanwhile.
 What the archive promises still holds:
 
 - the child handles requests one at a time, in the order they were sent;
-- each article is committed in its own transaction before its answer is sent, so an answered
-  store is on disk;
+- the requests the child takes from the pipe at once (up to BATCH) are committed together,
+  in one transaction, before any of their answers is sent, so an answered store is on disk;
+  each article (with its provenance) still succeeds or fails alone, in its own savepoint;
 - a capture's records are fsync'ed before its ``captures`` row is committed; the child makes
   one fsync for all the captures it holds at once (group commit);
 - the child ignores SIGINT and SIGTERM, which reach the whole process group: the crawl decides
@@ -55,7 +56,8 @@ from archive import ArchiveError, InvalidArticle
 logger = logging.getLogger(__name__)
 
 PIPE_BUFFER = 4 * 1024 * 1024  # bytes the crawl can send before waiting for the child
-BATCH = 64  # requests the child takes at once from the pipe (one fsync for their captures)
+BATCH = 64  # requests the child takes at once from the pipe (one fsync, one commit for them)
+GATHER_SECONDS = 0.01  # how long the child waits for more requests before handling a batch
 _JOIN_SECONDS = 120  # how long the crawl waits for the child to finish at the end
 
 _writers: weakref.WeakKeyDictionary[Crawler, ArchiveWriter] = weakref.WeakKeyDictionary()
@@ -240,6 +242,11 @@ def _child_environment() -> dict[str, str]:
 _ERRORS = {"InvalidArticle": InvalidArticle, "OSError": OSError}
 
 
+def _error(error: Exception) -> tuple[str, str]:
+    """How the child reports ``error`` to the crawl (see ``_as_error``)."""
+    return type(error).__name__, str(error)
+
+
 def _as_error(kind: str, message: str) -> Exception:
     """The crawl-side exception for an error the child reported."""
     return _ERRORS.get(kind, ArchiveError)(message)
@@ -276,11 +283,12 @@ def serve(pipe: Any, archive_path: str) -> None:
 
 
 def _take(pipe: Any) -> tuple[list[tuple[int, str, tuple]], bool]:
-    """The requests waiting in the pipe (at least one unless it is closed), and whether the
-    crawl asked to stop or went away."""
+    """The requests in the pipe (at least one unless it is closed; then those that follow
+    within GATHER_SECONDS of each other, up to BATCH), and whether the crawl asked to stop or
+    went away."""
     batch: list[tuple[int, str, tuple]] = []
     try:
-        while len(batch) < BATCH and (not batch or pipe.poll()):
+        while len(batch) < BATCH and (not batch or pipe.poll(GATHER_SECONDS)):
             request = pipe.recv()
             if request is None:
                 return batch, True
@@ -311,17 +319,23 @@ class _Handler:
         its page's capture, which was sent earlier): written, one fsync, indexed."""
         answers: dict[int, tuple[int, bool, Any]] = {}
         captures = [(n, args) for n, operation, args in batch if operation == "capture"]
-        answers.update(self._capture(captures))
-        for number, operation, args in batch:
-            if operation == "capture":
-                continue
-            try:
-                if operation == "store":
-                    answers[number] = (number, True, self._store(*args))
-                else:
-                    raise ArchiveError(f"unknown request {operation!r}")
-            except Exception as error:  # noqa: BLE001 - every error goes back to the crawl
-                answers[number] = (number, False, (type(error).__name__, str(error)))
+        try:
+            with self.archive.batch():  # one commit for the whole batch
+                answers.update(self._capture(captures))
+                for number, operation, args in batch:
+                    if operation == "capture":
+                        continue
+                    try:
+                        if operation == "store":
+                            answers[number] = (number, True, self._store(*args))
+                        else:
+                            raise ArchiveError(f"unknown request {operation!r}")
+                    except Exception as error:  # noqa: BLE001 - every error goes to the crawl
+                        answers[number] = (number, False, _error(error))
+        except Exception as error:  # noqa: BLE001 - the commit failed: nothing here is stored
+            self.captured.update((args[-1]["url"], None) for _, args in captures)
+            failed = _error(error)
+            answers = {number: (number, False, failed) for number, _, _ in batch}
         return [answers[number] for number, _, _ in batch]
 
     def _capture(self, requests: list[tuple[int, tuple]]) -> dict[int, tuple[int, bool, Any]]:
@@ -332,7 +346,7 @@ class _Handler:
                 written.append((number, args[-1]["url"], self._write(*args)))
             except Exception as error:  # noqa: BLE001
                 self.captured[args[-1]["url"]] = None
-                answers[number] = (number, False, (type(error).__name__, str(error)))
+                answers[number] = (number, False, _error(error))
         if not written:
             return answers
         try:
@@ -340,7 +354,7 @@ class _Handler:
         except Exception as error:  # noqa: BLE001
             for number, url, _ in written:
                 self.captured[url] = None
-                answers[number] = (number, False, (type(error).__name__, str(error)))
+                answers[number] = (number, False, _error(error))
             return answers
         for number, url, pending in written:
             try:
@@ -349,7 +363,7 @@ class _Handler:
                 answers[number] = (number, True, result)
             except Exception as error:  # noqa: BLE001
                 self.captured[url] = None
-                answers[number] = (number, False, (type(error).__name__, str(error)))
+                answers[number] = (number, False, _error(error))
         return answers
 
     def _store(self, article: Any, run_id: int | None) -> str:
@@ -359,10 +373,11 @@ class _Handler:
         capture_id = self.captured.pop(url, None)
         if captured and capture_id is None:
             raise ArchiveError(f"not stored: the page could not be captured: {url}")
-        outcome = self.archive.store_article(article, run_id)
-        if captured:
-            fetched_at = getattr(article, "fetched_at", "") or ""
-            self._captures().set_provenance(url, capture_id, self.extractor, fetched_at)
+        with self.archive.db.atomic():  # the article and its provenance, or neither
+            outcome = self.archive.store_article(article, run_id)
+            if captured:
+                fetched_at = getattr(article, "fetched_at", "") or ""
+                self._captures().set_provenance(url, capture_id, self.extractor, fetched_at)
         return outcome
 
     def _captures(self) -> Any:

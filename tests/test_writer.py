@@ -115,6 +115,35 @@ def test_unknown_request_and_unwritable_warc_are_answered_as_errors(child, tmp_p
     assert "could not be captured" in answers[2][2][1]
 
 
+def test_a_batch_whose_commit_fails_is_answered_as_failed_and_stores_nothing(tmp_path) -> None:
+    from contextlib import contextmanager
+
+    from crawler.writer import _Handler
+
+    handler = _Handler(str(tmp_path / "tinlanhdao.db"))
+
+    @contextmanager
+    def batch_failing_at_commit():
+        with handler.archive.db.atomic():
+            yield handler.archive
+            raise sqlite3.OperationalError("database or disk is full")
+
+    handler.archive.batch = batch_failing_at_commit
+    warc_dir = str(tmp_path / "warc")
+    answers = handler.handle([
+        (1, "capture", (warc_dir, None, None, None, fetch(seed_article().url, b"<html>"))),
+        (2, "store", (seed_article(), None)),
+        (3, "store", (da_nang_article(), None))])  # fmt: skip
+    assert [(n, ok, value[0]) for n, ok, value in answers] == [
+        (1, False, "OperationalError"), (2, False, "OperationalError"),
+        (3, False, "OperationalError")]  # fmt: skip
+    assert handler.captured[seed_article().url] is None  # its capture row was not kept
+    handler.close()
+    db = tmp_path / "tinlanhdao.db"
+    assert query(db, "select count(*) from articles") == [(0,)]
+    assert query(db, "select count(*) from captures") == [(0,)]
+
+
 # --- In a crawl ---------------------------------------------------------------------------------
 
 

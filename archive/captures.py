@@ -30,6 +30,7 @@ from warcio.utils import Digester
 
 from archive import schema
 from archive.errors import ArchiveError
+from archive.transactions import write_transaction
 
 WARC_FOLDER = "warc"  # beside the archive file: data/tinlanhdao.db -> data/warc/
 RESPONSE = "response"
@@ -208,7 +209,7 @@ class Captures:
 
     def add(self, row: dict[str, Any]) -> int:
         """Index one capture whose records are written (and flushed) already; return its id."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             cursor = self.db.conn.execute(_INSERT_CAPTURE, [row.get(n) for n in CAPTURE_FIELDS])
             return int(cursor.lastrowid)
 
@@ -233,7 +234,7 @@ class Captures:
         ``article_id``, and the provenance of the article's revision fetched at ``fetched_at``
         if that revision has none yet (the revision this capture created, if it created one).
         """
-        with self.db.atomic():
+        with write_transaction(self.db):
             found = self.db.execute("SELECT id FROM articles WHERE url = ?", [article_url])
             row = found.fetchone()
             if row is None:
@@ -259,7 +260,7 @@ class Captures:
         self, article_id: int, capture_id: int, extractor_version: str
     ) -> None:
         """Name the capture and extractor of the article's latest revision (reprocessing)."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.execute(
                 "UPDATE revisions SET capture_id = ?, extractor_version = ? WHERE id = "
                 "(SELECT max(id) FROM revisions WHERE article_id = ?)",

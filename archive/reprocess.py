@@ -23,6 +23,7 @@ from typing import Any
 from archive.captures import CaptureError, Captures
 from archive.errors import InvalidArticle
 from archive.store import Archive
+from archive.transactions import write_transaction
 
 # extract_page's signature: (body, url, content_type=...) -> Article, raising NotAnArticle.
 Extractor = Callable[..., Any]
@@ -179,7 +180,7 @@ def _store(
     archive: Archive, captures: Captures, row: dict, article: Any, version: str
 ) -> str | Problem:
     db = archive.db
-    with db.atomic():
+    with write_transaction(db):
         kept = db.execute(
             "SELECT last_seen, removed_at, removed_reason FROM articles WHERE id = ?",
             [row["article_id"]],

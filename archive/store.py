@@ -8,11 +8,9 @@ crawl never block each other.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -29,6 +27,7 @@ from archive.errors import (
     ArticleNotFound,
     InvalidArticle,
 )
+from archive.transactions import write_transaction
 from crawler.extraction.article import Article, Attachment, Image
 from crawler.text import fold_for_search
 
@@ -76,33 +75,11 @@ _RUN_COUNT_COLUMNS = {
 # How many URLs one `IN (...)` lookup binds (SQLite allows at least 999 parameters).
 _LOOKUP_CHUNK = 500
 _BUSY_TIMEOUT_MS = 10_000
-_LOCKED_RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # seconds; see retry_when_locked
 _CHECKPOINT_BUSY_MS = 200  # how long a WAL restart waits for readers (see bound_wal)
 # Readers that never pause keep SQLite's automatic (passive) checkpoints from restarting the
 # WAL, which then grows with everything written. Past this size the writer checkpoints with
 # RESTART, waiting (busy timeout) for the readers of the moment to finish.
 WAL_RESTART_BYTES = 16 * 1024 * 1024
-
-
-def retry_when_locked(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a writing method again (a few times, briefly) when SQLite answers "database is
-    locked". The crawl writes runs and failures beside its writer process, and SQLite can
-    refuse a write at once, without its busy timeout (for one, when another connection
-    committed since this one began reading). The failed attempt was rolled back whole, so
-    trying again is safe."""
-
-    @functools.wraps(method)
-    def retrying(*args: Any, **kwargs: Any) -> Any:
-        for delay in _LOCKED_RETRY_DELAYS:
-            try:
-                return method(*args, **kwargs)
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error):
-                    raise
-                time.sleep(delay)
-        return method(*args, **kwargs)
-
-    return retrying
 
 
 def _json(value: Any) -> str:
@@ -186,12 +163,11 @@ class Archive:
 
     # --- crawl runs ----------------------------------------------------------------------------
 
-    @retry_when_locked
     def close_abandoned_runs(self) -> int:
         """Mark runs still 'running' as 'killed' (they died without finishing: kill -9, power
         loss); return how many. Call it only while holding the run lock, when no other run can
         be going."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             cursor = self.db.execute(
                 "update crawl_runs set status = 'killed', finish_reason = ? "
                 "where status = 'running'",
@@ -199,10 +175,9 @@ class Archive:
             )
             return cursor.rowcount
 
-    @retry_when_locked
     def start_run(self, spider: str, mode: str = "", start_url: str = "") -> int:
         """Record the start of a crawl; return its run id."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             table = self.db.table("crawl_runs")
             table.insert(
                 {
@@ -215,7 +190,6 @@ class Archive:
             )
             return int(table.last_pk)
 
-    @retry_when_locked
     def finish_run(
         self,
         run_id: int,
@@ -250,7 +224,7 @@ class Archive:
         if layouts is not None:
             updates["layouts"] = _json({name: int(n) for name, n in layouts.items()})
             updates["fallback_used"] = int(layouts.get("fallback", 0))
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.table("crawl_runs").update(run_id, updates)
 
     # --- articles ------------------------------------------------------------------------------
@@ -277,7 +251,7 @@ class Archive:
             raise RuntimeError("Archive.batch() blocks do not nest")
         self._in_batch = True
         try:
-            with self.db.atomic():
+            with write_transaction(self.db):
                 yield self
         finally:
             self._in_batch = False
@@ -326,7 +300,7 @@ class Archive:
         seen_at = record.fetched_at or schema.utc_now()
         row = {name: getattr(record, name) for name in _ARTICLE_FIELDS}
         row.update(content_hash=content_hash, year=year_of(record.published))
-        with self.db.atomic():
+        with write_transaction(self.db):
             current = self._article_row(record.url)
             if current is None:
                 article_id = self._insert_article(row, seen_at)
@@ -426,7 +400,6 @@ class Archive:
             record.attachments if changed["attachments"] else [],
         )
 
-    @retry_when_locked
     def record_failure(
         self,
         url: str,
@@ -441,7 +414,7 @@ class Archive:
         A 404 or 410 for an archived article also sets its ``removed_at`` (see ``mark_removed``).
         """
         failed_at = failed_at or schema.utc_now()
-        with self.db.atomic():
+        with write_transaction(self.db):
             table = self.db.table("failures")
             table.insert(
                 {
@@ -458,7 +431,6 @@ class Archive:
                 self.mark_removed(url, failed_at, reason)
             return failure_id
 
-    @retry_when_locked
     def mark_removed(self, url: str, when: str = "", reason: str = "") -> bool:
         """Set ``removed_at`` (and ``removed_reason``) on the archived article at ``url`` unless
         it is already set; return True if this call marked it.
@@ -466,7 +438,7 @@ class Archive:
         An unknown URL is left alone (False). Nothing is deleted, and a mark is never cleared
         silently: only storing the article again (it came back) clears it.
         """
-        with self.db.atomic():
+        with write_transaction(self.db):
             cursor = self.db.execute(
                 "UPDATE articles SET removed_at = ?, removed_reason = ? "
                 "WHERE url = ? AND removed_at IS NULL",

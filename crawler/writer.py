@@ -52,6 +52,7 @@ from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
 
 from archive import ArchiveError, InvalidArticle
+from archive.transactions import write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -373,7 +374,7 @@ class _Handler:
         capture_id = self.captured.pop(url, None)
         if captured and capture_id is None:
             raise ArchiveError(f"not stored: the page could not be captured: {url}")
-        with self.archive.db.atomic():  # the article and its provenance, or neither
+        with write_transaction(self.archive.db):  # the article and its provenance, or neither
             outcome = self.archive.store_article(article, run_id)
             if captured:
                 fetched_at = getattr(article, "fetched_at", "") or ""

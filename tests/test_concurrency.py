@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, crawl_command
+from conftest_archive import seed_article
 
 from archive import Archive
 from sample_portal.server import SamplePortal
@@ -256,25 +257,34 @@ def test_a_wal_restart_holds_up_other_writers_for_a_moment_only(tmp_path, monkey
     writer.close()
 
 
-def test_writes_refused_at_once_as_locked_are_tried_again(monkeypatch):
-    """SQLite answers "database is locked" without waiting when another process committed
-    since the connection began reading; the crawl's own writes try again, others errors pass."""
-    import archive.store
+def test_no_other_process_commits_between_a_writes_first_read_and_its_write(tmp_path):
+    """Each of the archive's write transactions takes the write lock when it begins (BEGIN
+    IMMEDIATE): another connection cannot commit between its first statement and its write,
+    which SQLite would refuse at once as "database is locked" (a stale read snapshot)."""
+    from archive import Archive
 
-    monkeypatch.setattr(archive.store, "_LOCKED_RETRY_DELAYS", (0, 0, 0))
-    calls = []
+    path = tmp_path / "tinlanhdao.db"
+    writer = Archive(path)
+    run_id = writer.start_run("tinlanhdao")
+    writer.store_article(seed_article())
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    attempts: list[str] = []
 
-    @archive.store.retry_when_locked
-    def write(errors: list[str]) -> str:
-        calls.append(1)
-        if errors:
-            raise sqlite3.OperationalError(errors.pop(0))
-        return "written"
+    def commit_from_elsewhere(statement: str) -> None:
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT")) and len(attempts) < 3:
+            try:
+                other.execute("INSERT INTO failures (url, reason) VALUES ('x', 'elsewhere')")
+                attempts.append("committed")
+            except sqlite3.OperationalError as error:
+                attempts.append(str(error))
 
-    assert write(["database is locked", "database is locked"]) == "written"
-    assert len(calls) == 3
-    with pytest.raises(sqlite3.OperationalError, match="no such table"):
-        write(["no such table: x"])
-    assert len(calls) == 4
-    with pytest.raises(sqlite3.OperationalError, match="locked"):
-        write(["database is locked"] * 10)
+    writer.db.conn.set_trace_callback(commit_from_elsewhere)
+    writer.finish_run(run_id, status="finished", finish_reason="finished", counts={"new": 1})
+    assert writer.mark_removed(seed_article().url, "2024-01-01T00:00:00Z", "http_404")
+    writer.record_failure("http://x.test/gone", "http_404", http_status=404, run_id=run_id)
+    writer.db.conn.set_trace_callback(None)
+    assert attempts == ["database is locked"] * 3  # the other connection had to wait its turn
+    assert writer.db.execute("select status from crawl_runs").fetchall() == [("finished",)]
+    assert writer.db.execute("select count(*) from failures").fetchone() == (1,)
+    other.close()
+    writer.close()

@@ -2,8 +2,8 @@
 
 Storing is idempotent and loses nothing: an unchanged article only moves ``last_seen``; a changed
 one updates the article row and adds one revision; no row is ever deleted. Each article is stored
-in its own transaction, and the database runs in WAL mode so readers (Datasette, the CLI) and the
-crawl never block each other.
+in its own transaction (or its own savepoint of a ``batch``), and the database runs in WAL mode
+so readers (Datasette, the CLI) and the crawl never block each other.
 """
 
 from __future__ import annotations
@@ -284,7 +284,8 @@ class Archive:
     def _store_article(
         self, article: Article | dict[str, Any], run_id: int | None = None
     ) -> StoreOutcome:
-        """Store one article in its own transaction; return "new", "changed" or "unchanged".
+        """Store one article in its own transaction (a savepoint inside ``batch``); return
+        "new", "changed" or "unchanged".
 
         New: one articles row, its first revision, its images and attachments. Unchanged (same
         content hash): ``last_seen`` moves, and the fields derived from that same content

@@ -2,7 +2,7 @@
 
 ``ValidatePipeline`` (100) drops an Article without url, title or body, or whose ``published``
 is not ISO 8601. ``StorePipeline`` (300) stores Articles, records PageFailures and marks
-RemovedArticles through ``archive.Archive``, one transaction per item (Articles in the writer
+RemovedArticles through ``archive.Archive``, each item all or nothing (Articles in the writer
 process, ``crawler.writer``, unless ARCHIVE_WRITER_PROCESS is off). It records the crawl run:
 its counts, what the crawler's stats say it fetched (listing pages, requests, bytes, layouts,
 whether it reached the listing's end) and its verdict (``crawler.runhealth.assess``: exit

@@ -9,6 +9,7 @@ so readers (Datasette, the CLI) and the crawl never block each other.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ from archive.errors import (
 from archive.transactions import write_transaction
 from crawler.extraction.article import Article, Attachment, Image
 from crawler.text import fold_for_search
+
+logger = logging.getLogger(__name__)
 
 StoreOutcome = Literal["new", "changed", "unchanged"]
 
@@ -241,8 +244,8 @@ class Archive:
 
     @contextmanager
     def batch(self) -> Iterator[Archive]:
-        """Make every write inside the block one transaction: one commit, and one flush of the
-        full-text indexes, for many articles (the writer process stores a pipe's worth at once).
+        """Make every write inside the block one transaction (``BEGIN IMMEDIATE``): one commit
+        for many articles (the writer process stores a pipe's worth at once).
 
         Each ``store_article`` inside still succeeds or fails alone (its own savepoint). Nothing
         inside is on disk until the block ends; an exception leaving the block undoes all of it.
@@ -255,7 +258,10 @@ class Archive:
                 yield self
         finally:
             self._in_batch = False
-        self._check_wal()
+        try:
+            self._check_wal()
+        except sqlite3.Error as error:  # housekeeping: the batch is committed all the same
+            logger.warning("Archive %s: could not check the WAL's size: %s", self.path, error)
 
     def _check_wal(self) -> None:
         if self._stored_since_check >= 50:

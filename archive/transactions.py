@@ -11,8 +11,9 @@ transaction never writes from a stale snapshot.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import sqlite_utils
 
@@ -31,5 +32,6 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[None]:
         db.conn.execute("COMMIT")
     except BaseException:
         if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
+            with suppress(sqlite3.Error):  # the error that got here is the one to report
+                db.conn.execute("ROLLBACK")
         raise

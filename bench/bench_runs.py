@@ -33,12 +33,13 @@ its own.
 
 Last figures (10,000 articles, 2 CPUs, idle machine, 2026-11-29): throughput 0.89 of the bare
 spider (505 / 568 pages/s; other runs 0.85-0.98, the bare spider varies 496-653 pages/s) and
-0.46 of the bare spider with the engine settings (505 / 1093: CONCURRENT_ITEMS=8 alone makes a
-bare spider about 1.8x faster); peak RSS 175 -> 192 MB (x1.10); unchanged re-run 2 requests;
-after 5 new, 8 requests. Where the CPU goes (10,000 articles): the bare spider with the engine
-settings 9.6 s; the crawl 32.2 s on two cores, its own process about 20 s (extraction about a
-third of it; it is the limit) and the writer process about 12.6 s (storing with the two
-full-text indexes about half of it, WARC writing a fifth). The portal serving it: 2.9 s.
+0.46 of the bare spider with the engine settings (505 / 1093; CONCURRENT_ITEMS=8 alone,
+measured on its own, made a bare spider 1.7-1.8x faster); peak RSS 175 -> 192 MB (x1.10);
+unchanged re-run 2 requests; after 5 new, 8 requests. Where the CPU goes (10,000 articles):
+the bare spider with the engine settings 9.6 s; the crawl 32.2 s on two cores, its own process
+about 20 s (extraction about a third of it; it is the limit) and the writer process about
+12.6 s (storing with the two full-text indexes about half of it, WARC writing a fifth). The
+portal serving it: 2.9 s.
 """
 
 from __future__ import annotations
@@ -229,7 +230,7 @@ def main() -> None:
         "--throughput",
         type=int,
         metavar="ROUNDS",
-        help="only compare throughput: ROUNDS pairs of bare spider and first run",
+        help="only compare throughput: ROUNDS times the two bare spiders and a first run",
     )
     args = parser.parse_args()
     if args.throughput:

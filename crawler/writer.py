@@ -317,55 +317,69 @@ class _Handler:
 
     def handle(self, batch: list[tuple[int, str, tuple]]) -> list[tuple[int, bool, Any]]:
         """Answer each request. The batch's captures come first (a store never comes before
-        its page's capture, which was sent earlier): written, one fsync, indexed."""
-        answers: dict[int, tuple[int, bool, Any]] = {}
+        its page's capture, which was sent earlier): their records are written and fsync'ed
+        (one fsync) before the transaction begins, so no lock is held meanwhile; then their
+        ``captures`` rows and the batch's stores are committed together."""
         captures = [(n, args) for n, operation, args in batch if operation == "capture"]
+        answers, written = self._write_captures(captures)
         try:
             with self.archive.batch():  # one commit for the whole batch
-                answers.update(self._capture(captures))
+                for number, url, pending in written:
+                    answers[number] = self._answer(number, self._index, url, pending)
                 for number, operation, args in batch:
-                    if operation == "capture":
-                        continue
-                    try:
-                        if operation == "store":
-                            answers[number] = (number, True, self._store(*args))
-                        else:
-                            raise ArchiveError(f"unknown request {operation!r}")
-                    except Exception as error:  # noqa: BLE001 - every error goes to the crawl
-                        answers[number] = (number, False, _error(error))
-        except Exception as error:  # noqa: BLE001 - the commit failed: nothing here is stored
-            self.captured.update((args[-1]["url"], None) for _, args in captures)
+                    if operation != "capture":
+                        answers[number] = self._answer(number, self._request, operation, args)
+        except Exception as error:  # noqa: BLE001 - the transaction failed: nothing is stored
+            self.captured.update((url, None) for _, url, _ in written)
             failed = _error(error)
             answers = {number: (number, False, failed) for number, _, _ in batch}
         return [answers[number] for number, _, _ in batch]
 
-    def _capture(self, requests: list[tuple[int, tuple]]) -> dict[int, tuple[int, bool, Any]]:
+    def _answer(self, number: int, method: Callable[..., Any], *args: Any) -> tuple:
+        """The answer to request ``number``: what ``method`` returns, or the error it raised.
+        An error that ended the batch's transaction (an I/O error, a ROLLBACK trigger) is
+        raised instead: what the batch did before it is gone, so all of it has failed."""
+        try:
+            return number, True, method(*args)
+        except Exception as error:  # noqa: BLE001 - every error goes to the crawl
+            if not self.archive.db.conn.in_transaction:
+                raise
+            return number, False, _error(error)
+
+    def _request(self, operation: str, args: tuple) -> Any:
+        if operation == "store":
+            return self._store(*args)
+        raise ArchiveError(f"unknown request {operation!r}")
+
+    def _write_captures(
+        self, requests: list[tuple[int, tuple]]
+    ) -> tuple[dict[int, tuple[int, bool, Any]], list[tuple[int, str, Any]]]:
+        """Write each capture's records, then fsync them all at once; return the answers of
+        those that failed, and (number, URL, pending capture) for those written."""
         answers: dict[int, tuple[int, bool, Any]] = {}
         written = []
         for number, args in requests:
+            url = args[-1]["url"]
             try:
-                written.append((number, args[-1]["url"], self._write(*args)))
-            except Exception as error:  # noqa: BLE001
-                self.captured[args[-1]["url"]] = None
-                answers[number] = (number, False, _error(error))
-        if not written:
-            return answers
-        try:
-            self.warc.sync()
-        except Exception as error:  # noqa: BLE001
-            for number, url, _ in written:
-                self.captured[url] = None
-                answers[number] = (number, False, _error(error))
-            return answers
-        for number, url, pending in written:
-            try:
-                result = self.warc.index(pending)
-                self.captured[url] = result.capture_id
-                answers[number] = (number, True, result)
+                written.append((number, url, self._write(*args)))
             except Exception as error:  # noqa: BLE001
                 self.captured[url] = None
                 answers[number] = (number, False, _error(error))
-        return answers
+        if written:
+            try:
+                self.warc.sync()
+            except Exception as error:  # noqa: BLE001
+                for number, url, _ in written:
+                    self.captured[url] = None
+                    answers[number] = (number, False, _error(error))
+                written = []
+        return answers, written
+
+    def _index(self, url: str, pending: Any) -> Any:
+        self.captured[url] = None  # until its row is in
+        result = self.warc.index(pending)
+        self.captured[url] = result.capture_id
+        return result
 
     def _store(self, article: Any, run_id: int | None) -> str:
         """Store ``article``, then link it to its page's capture, if the crawl captured it."""

@@ -283,7 +283,7 @@ def test_no_other_process_commits_between_a_writes_first_read_and_its_write(tmp_
     assert writer.mark_removed(seed_article().url, "2024-01-01T00:00:00Z", "http_404")
     writer.record_failure("http://x.test/gone", "http_404", http_status=404, run_id=run_id)
     writer.db.conn.set_trace_callback(None)
-    assert attempts == ["database is locked"] * 3  # the other connection had to wait its turn
+    assert attempts == ["database is locked"] * 3  # the other connection could not commit
     assert writer.db.execute("select status from crawl_runs").fetchall() == [("finished",)]
     assert writer.db.execute("select count(*) from failures").fetchone() == (1,)
     other.close()

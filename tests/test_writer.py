@@ -115,33 +115,55 @@ def test_unknown_request_and_unwritable_warc_are_answered_as_errors(child, tmp_p
     assert "could not be captured" in answers[2][2][1]
 
 
-def test_a_batch_whose_commit_fails_is_answered_as_failed_and_stores_nothing(tmp_path) -> None:
-    from contextlib import contextmanager
-
+def handled(tmp_path: Path, trigger: str, *requests: tuple) -> list[tuple]:
+    """Requests handled in this process by the child's handler, on an archive where
+    ``trigger`` (SQL) was created first; the answers as (number, ok, value or error kind)."""
     from crawler.writer import _Handler
 
     handler = _Handler(str(tmp_path / "tinlanhdao.db"))
-
-    @contextmanager
-    def batch_failing_at_commit():
-        with handler.archive.db.atomic():
-            yield handler.archive
-            raise sqlite3.OperationalError("database or disk is full")
-
-    handler.archive.batch = batch_failing_at_commit
-    warc_dir = str(tmp_path / "warc")
-    answers = handler.handle([
-        (1, "capture", (warc_dir, None, None, None, fetch(seed_article().url, b"<html>"))),
-        (2, "store", (seed_article(), None)),
-        (3, "store", (da_nang_article(), None))])  # fmt: skip
-    assert [(n, ok, value[0]) for n, ok, value in answers] == [
-        (1, False, "OperationalError"), (2, False, "OperationalError"),
-        (3, False, "OperationalError")]  # fmt: skip
-    assert handler.captured[seed_article().url] is None  # its capture row was not kept
+    handler.archive.db.executescript(trigger)
+    numbered = [(n, operation, args) for n, (operation, *args) in enumerate(requests, start=1)]
+    answers = handler.handle([(n, operation, tuple(args)) for n, operation, args in numbered])
     handler.close()
+    return [(n, ok, value if ok else value[0]) for n, ok, value in answers]
+
+
+def test_a_batch_whose_commit_fails_is_answered_as_failed_and_stores_nothing(tmp_path) -> None:
+    # A deferred foreign key that every new article breaks: only COMMIT checks it.
+    trigger = """
+        CREATE TABLE broken (ref INTEGER REFERENCES articles(id) DEFERRABLE INITIALLY DEFERRED);
+        CREATE TRIGGER break_at_commit AFTER INSERT ON articles
+        BEGIN INSERT INTO broken VALUES (-1); END;"""
+    warc_dir = str(tmp_path / "warc")
+    answers = handled(tmp_path, trigger,
+                      ("capture", warc_dir, None, None, None, fetch(seed_article().url, b"<p>")),
+                      ("store", seed_article(), None),
+                      ("store", da_nang_article(), None))  # fmt: skip
+    assert answers == [(1, False, "IntegrityError"), (2, False, "IntegrityError"),
+                       (3, False, "IntegrityError")]  # fmt: skip
     db = tmp_path / "tinlanhdao.db"
     assert query(db, "select count(*) from articles") == [(0,)]
     assert query(db, "select count(*) from captures") == [(0,)]
+
+
+def test_an_error_that_ends_the_batchs_transaction_fails_the_whole_batch(tmp_path) -> None:
+    """An error that rolls back the whole transaction (here a ROLLBACK trigger; an I/O error
+    does the same) fails every request of the batch: none is answered stored, and the stores
+    after it are not committed on their own."""
+    gone = "http://x.test/gone"
+    trigger = f"""
+        CREATE TRIGGER roll_back AFTER INSERT ON articles WHEN new.url = '{gone}'
+        BEGIN SELECT RAISE(ROLLBACK, 'the whole transaction is gone'); END;"""
+    warc_dir = str(tmp_path / "warc")
+    answers = handled(tmp_path, trigger,
+                      ("capture", warc_dir, None, None, None, fetch(seed_article().url, b"<p>")),
+                      ("store", seed_article(), None), ("store", seed_article(url=gone), None),
+                      ("store", da_nang_article(), None))  # fmt: skip
+    assert answers == [(n, False, "IntegrityError") for n in (1, 2, 3, 4)]
+    db = tmp_path / "tinlanhdao.db"
+    assert query(db, "select count(*) from articles") == [(0,)]
+    assert query(db, "select count(*) from captures") == [(0,)]
+    assert query(db, "pragma integrity_check") == [("ok",)]
 
 
 # --- In a crawl ---------------------------------------------------------------------------------

@@ -28,7 +28,9 @@ COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` with the run lock and the
 EXTENSIONS = {
     "crawler.runhealth.RunSummary": 500,
     "crawler.quietlog.QuietNetworkErrors": 0,  # network failures in one line, no traceback
+    "crawler.collector.CollectorTuning": 0,  # the garbage collector tuned for a long crawl
 }
+GC_GEN0_THRESHOLD = 7000  # see crawler/collector.py; 0 keeps Python's own (700)
 
 # --- Where the archive lives -------------------------------------------------------------------
 ARCHIVE_PATH = os.environ.get("TINLANHDAO_ARCHIVE", "data/tinlanhdao.db")

@@ -17,8 +17,8 @@ no AutoThrottle, 8 concurrent requests; for this local benchmark only). It repor
 - throughput against a bare Scrapy spider (``BareSpider`` below: the same listing and article
   pages downloaded with the same settings, no extraction, no storage), as a ratio of pages per
   second (target: >= 70%), and against the same bare spider given the engine settings the
-  project changes from Scrapy's defaults (``ENGINE``: CONCURRENT_ITEMS), which shows only what
-  extracting and archiving add;
+  project changes from Scrapy's defaults (``ENGINE``: CONCURRENT_ITEMS, the garbage
+  collector's tuning), which shows only what extracting and archiving add;
 - the archive lookups the spider makes (``known_urls`` of 20 URLs, ``walk_completed``) on the
   big archive.
 
@@ -72,6 +72,8 @@ SCRAPY = str(Path(sys.executable).parent / "scrapy")
 ENGINE = [
     f"CONCURRENT_ITEMS={project_settings.CONCURRENT_ITEMS}",
     f"WARN_ON_GENERATOR_RETURN_VALUE={project_settings.WARN_ON_GENERATOR_RETURN_VALUE}",
+    'EXTENSIONS={"crawler.collector.CollectorTuning": 0}',
+    f"GC_GEN0_THRESHOLD={project_settings.GC_GEN0_THRESHOLD}",
 ]
 ENGINE = [part for setting in ENGINE for part in ("-s", setting)]
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",

@@ -31,15 +31,16 @@ storing and WARC writing run beside the crawl, on the second core): the sum of t
 read every 50 ms by a small wrapper process that runs the command, so each run is measured on
 its own.
 
-Last figures (10,000 articles, 2 CPUs, idle machine, 2026-11-29): throughput 0.89 of the bare
-spider (505 / 568 pages/s; other runs 0.85-0.98, the bare spider varies 496-653 pages/s) and
-0.46 of the bare spider with the engine settings (505 / 1093; CONCURRENT_ITEMS=8 alone,
-measured on its own, made a bare spider 1.7-1.8x faster); peak RSS 175 -> 192 MB (x1.10);
-unchanged re-run 2 requests; after 5 new, 8 requests. Where the CPU goes (10,000 articles):
-the bare spider with the engine settings 9.6 s; the crawl 32.2 s on two cores, its own process
-about 20 s (extraction about a third of it; it is the limit) and the writer process about
-12.6 s (storing with the two full-text indexes about half of it, WARC writing a fifth). The
-portal serving it: 2.9 s.
+Last figures (10,000 articles, 2 CPUs, idle machine, 2026-11-29, three runs): throughput 0.85,
+0.96 and 1.03 of the bare spider (587 / 687, 606 / 630, 638 / 623 pages/s: the bare spider
+varies more than the crawl) and 0.47, 0.50 and 0.52 of the bare spider with the engine
+settings (1,201-1,252 pages/s; CONCURRENT_ITEMS=8 alone, measured on its own, made a bare
+spider 1.7-1.8x faster); peak RSS 178 -> 193 MB (x1.09); unchanged re-run 2 requests; after 5
+new, 8 requests. Where the CPU goes (10,000 articles): the bare spider with the engine settings
+8.4 s; the crawl 27-29 s on two cores, its own process about 16 s (extraction about a third of
+it; it is the limit) and the writer process about 11.5 s (storing with the two full-text
+indexes about half of it, WARC writing a fifth); the portal serving it about 2.8 s. The two
+cores are about 85% busy, so moving work from one process to the other would gain little.
 """
 
 from __future__ import annotations

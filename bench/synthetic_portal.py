@@ -41,6 +41,7 @@ from sample_portal.server import (
     esc,
     menu_html,
     sidebar_html,
+    wait_for_ctrl_c,
 )
 
 PAGE_SIZE = 20
@@ -302,7 +303,7 @@ def main() -> None:
     with SyntheticPortal(args.articles, port=args.port) as portal:
         print(f"{portal.section_url} ({args.articles} articles); Ctrl-C to stop", flush=True)
         try:
-            threading.Event().wait()
+            wait_for_ctrl_c()
         except KeyboardInterrupt:
             pass
 

@@ -60,6 +60,7 @@ from sample_portal.server import (
     SiteContent,
     _PortalHTTPServer,
     render_listing,
+    wait_for_ctrl_c,
 )
 
 MB = 1024 * 1024
@@ -495,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"Faulty sample portal: {portal.section_url}", flush=True)
     try:
-        threading.Event().wait()
+        wait_for_ctrl_c()
     except KeyboardInterrupt:
         print(f"\nstopped; faults served: {plan.injected}", file=sys.stderr)
     finally:

@@ -23,6 +23,7 @@ import json
 import math
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -450,6 +451,14 @@ class SamplePortal:
         self.stop()
 
 
+def wait_for_ctrl_c() -> None:
+    """Return never; Ctrl-C raises KeyboardInterrupt here. The kernel may give the SIGINT to
+    any thread (a serving one), and Python raises it in the main thread only when that thread
+    runs again: so this one wakes up often instead of waiting on a lock forever."""
+    while True:
+        time.sleep(0.2)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve the sample portal until Ctrl-C."""
     parser = argparse.ArgumentParser(
@@ -476,7 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Sample portal: {portal.base_url}/", flush=True)
         print(f"Section:       {portal.section_url}", flush=True)
         print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
-        threading.Event().wait()
+        wait_for_ctrl_c()
     except KeyboardInterrupt:
         print("\nstopped", file=sys.stderr)
     finally:

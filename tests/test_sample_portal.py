@@ -320,6 +320,43 @@ def test_command_line_serves_and_stops_cleanly_on_ctrl_c() -> None:
     assert "Traceback" not in stderr
 
 
+def _send_to_thread(pid: int, tid: int, signum: int) -> None:
+    """Deliver ``signum`` to one thread of another process (Linux ``tgkill``)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if not hasattr(libc, "tgkill") or libc.tgkill(pid, tid, signum) != 0:
+        pytest.skip("tgkill is not available here")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
+def test_command_line_stops_on_ctrl_c_that_reaches_its_serving_thread() -> None:
+    """The kernel gives a process's SIGINT to any of its threads; the main thread must still
+    notice it (it once waited forever, uninterruptibly, when the serving thread got it)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sample_portal.server", "--port", "0"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()
+        process.stdout.readline()
+        threads = sorted(int(t.name) for t in Path(f"/proc/{process.pid}/task").iterdir()
+                         if int(t.name) != process.pid)  # fmt: skip
+        assert threads, "the server runs in a thread of its own"
+        _send_to_thread(process.pid, threads[0], signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0
+    assert "stopped" in stderr and "Traceback" not in stderr
+
+
 OTHER_PORTALS = REPO / "tests" / "fixtures" / "other_portals"
 TRUTH_KEYS = {
     "source",

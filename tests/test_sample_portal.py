@@ -298,6 +298,12 @@ def test_seed_article_reproduces_the_real_page_text() -> None:
     assert any(line.endswith("năm 2023.\u00a0") for line in lines)
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """SIGINT at its default in the server, even when the tests were started in the background
+    (a shell's ``&`` makes its commands ignore SIGINT, and their children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_command_line_serves_and_stops_cleanly_on_ctrl_c() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "sample_portal.server", "--port", "0"],
@@ -305,6 +311,7 @@ def test_command_line_serves_and_stops_cleanly_on_ctrl_c() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     try:
         assert process.stdout is not None
@@ -339,6 +346,7 @@ def test_command_line_stops_on_ctrl_c_that_reaches_its_serving_thread() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     try:
         assert process.stdout is not None

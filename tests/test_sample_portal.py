@@ -298,21 +298,22 @@ def test_seed_article_reproduces_the_real_page_text() -> None:
     assert any(line.endswith("năm 2023.\u00a0") for line in lines)
 
 
-def _ctrl_c_as_in_a_terminal() -> None:
-    """SIGINT at its default in the server, even when the tests were started in the background
-    (a shell's ``&`` makes its commands ignore SIGINT, and their children inherit that)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def test_command_line_serves_and_stops_cleanly_on_ctrl_c() -> None:
-    process = subprocess.Popen(
+def _start_command_line() -> subprocess.Popen:
+    """``python -m sample_portal.server`` on a free port, with SIGINT at its default even when
+    the tests were started in the background (a shell's ``&`` makes its commands ignore SIGINT,
+    and their children inherit that)."""
+    return subprocess.Popen(
         [sys.executable, "-m", "sample_portal.server", "--port", "0"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_ctrl_c_as_in_a_terminal,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
+
+
+def test_command_line_serves_and_stops_cleanly_on_ctrl_c() -> None:
+    process = _start_command_line()
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
@@ -340,14 +341,7 @@ def _send_to_thread(pid: int, tid: int, signum: int) -> None:
 def test_command_line_stops_on_ctrl_c_that_reaches_its_serving_thread() -> None:
     """The kernel gives a process's SIGINT to any of its threads; the main thread must still
     notice it (it once waited forever, uninterruptibly, when the serving thread got it)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sample_portal.server", "--port", "0"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=_ctrl_c_as_in_a_terminal,
-    )
+    process = _start_command_line()
     try:
         assert process.stdout is not None
         process.stdout.readline()

@@ -23,7 +23,6 @@ from typing import Any
 from archive.captures import CaptureError, Captures
 from archive.errors import InvalidArticle
 from archive.store import Archive
-from archive.transactions import write_transaction
 
 # extract_page's signature: (body, url, content_type=...) -> Article, raising NotAnArticle.
 Extractor = Callable[..., Any]
@@ -180,14 +179,13 @@ def _store(
     archive: Archive, captures: Captures, row: dict, article: Any, version: str
 ) -> str | Problem:
     db = archive.db
-    with write_transaction(db):
+    with archive.batch():  # one transaction, then the archive's WAL check
         kept = db.execute(
             "SELECT last_seen, removed_at, removed_reason FROM articles WHERE id = ?",
             [row["article_id"]],
         ).fetchone()
         try:
-            # Not store_article: its WAL check cannot checkpoint inside this transaction.
-            outcome = archive._store_article(article)
+            outcome = archive.store_article(article)
         except InvalidArticle as error:
             return _problem(row, f"invalid: {error}")
         # Not a fetch: the article was not seen again and did not come back.
@@ -198,5 +196,4 @@ def _store(
         captures.set_provenance(article.url, row["id"], version)
         if outcome == "changed":
             captures.set_latest_revision_provenance(row["article_id"], row["id"], version)
-    archive.bound_wal()
     return outcome

@@ -120,7 +120,6 @@ class Archive:
         self.path = Path(path)
         self.readonly = readonly
         self._stored_since_check = 0  # articles stored since the WAL size was last checked
-        self._in_batch = False
         if readonly:
             if not self.path.is_file():
                 raise ArchiveNotFound(str(self.path))
@@ -238,7 +237,7 @@ class Archive:
         """Store one article (see ``_store_article``), then keep the WAL bounded."""
         outcome = self._store_article(article, run_id)
         self._stored_since_check += 1
-        if not self._in_batch:
+        if not self.db.conn.in_transaction:  # a checkpoint waits for the enclosing one's end
             self._check_wal()
         return outcome
 
@@ -250,14 +249,10 @@ class Archive:
         Each ``store_article`` inside still succeeds or fails alone (its own savepoint). Nothing
         inside is on disk until the block ends; an exception leaving the block undoes all of it.
         """
-        if self._in_batch:
-            raise RuntimeError("Archive.batch() blocks do not nest")
-        self._in_batch = True
-        try:
-            with write_transaction(self.db):
-                yield self
-        finally:
-            self._in_batch = False
+        if self.db.conn.in_transaction:
+            raise RuntimeError("Archive.batch() must not run inside another transaction")
+        with write_transaction(self.db):
+            yield self
         try:
             self._check_wal()
         except sqlite3.Error as error:  # housekeeping: the batch is committed all the same

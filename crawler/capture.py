@@ -48,11 +48,11 @@ from twisted.python.failure import Failure
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive import Archive, ArchiveError, default_archive_path
-from archive.captures import RESPONSE, REVISIT, Captures, default_warc_dir, payload_digest
+from archive import Archive, ArchiveError
+from archive.captures import RESPONSE, REVISIT, Captures, payload_digest
 from crawler.items import Article
 from crawler.version import extractor_version, package_version
-from crawler.writer import ArchiveWriter, WriterConfig, shared_writer, stop_crawl
+from crawler.writer import ArchiveWriter, WriterConfig, WriterLost, shared_writer, stop_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -381,17 +381,8 @@ def scrapy_headers(headers: Any) -> Headers:
 class WarcCaptureMiddleware:
     """Downloader middleware: capture every response into WARC; link articles to captures."""
 
-    def __init__(
-        self,
-        crawler: Crawler,
-        archive_path: str | Path,
-        warc_dir: str | Path | None = None,
-        max_bytes: int = DEFAULT_MAX_BYTES,
-    ) -> None:
-        self.crawler = crawler
-        self.archive_path = Path(archive_path)
-        self.warc_dir = Path(warc_dir) if warc_dir else default_warc_dir(self.archive_path)
-        self.max_bytes = max_bytes
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler  # where and how to write: WriterConfig.from_settings
         self.archive: Archive | None = None
         self.writer: WarcCapture | None = None  # in this process
         self.syncer: GroupSync | None = None
@@ -401,16 +392,10 @@ class WarcCaptureMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        """Read WARC_ENABLED, WARC_DIR, WARC_MAX_BYTES and ARCHIVE_PATH."""
-        settings = crawler.settings
-        if not settings.getbool("WARC_ENABLED", True):
+        """Off when WARC_ENABLED is; the other settings are read by WriterConfig."""
+        if not crawler.settings.getbool("WARC_ENABLED", True):
             raise NotConfigured("WARC_ENABLED is off")
-        middleware = cls(
-            crawler,
-            settings.get("ARCHIVE_PATH") or default_archive_path(),
-            settings.get("WARC_DIR") or None,
-            settings.getint("WARC_MAX_BYTES", DEFAULT_MAX_BYTES),
-        )
+        middleware = cls(crawler)
         crawler.signals.connect(middleware.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -418,19 +403,14 @@ class WarcCaptureMiddleware:
     def _open(self) -> None:
         """Start capturing: in the writer process (``crawler.writer``) or in this one."""
         self.opened = True
-        info = {"isPartOf": "tinlanhdao", "extractor": extractor_version()}
-        user_agent = self.crawler.settings.get("USER_AGENT")
-        if user_agent:
-            info["http-header-user-agent"] = user_agent
-        if self.crawler.settings.getbool("ROBOTSTXT_OBEY"):
-            info["robots"] = "obey"
-        config = WriterConfig(str(self.archive_path), str(self.warc_dir), self.max_bytes, info)
-        self.process = shared_writer(self.crawler, config)
+        self.process = shared_writer(self.crawler)
         if self.process is None:
-            self.archive = Archive(self.archive_path)
+            config = WriterConfig.from_settings(self.crawler.settings, self._run_id())
+            self.archive = Archive(config.archive_path)
             self.writer = WarcCapture(
-                Captures.of(self.archive), self.warc_dir, self.max_bytes, self._run_id(), info
-            )
+                Captures.of(self.archive), config.warc_dir, config.warc_max_bytes,
+                config.run_id, config.warc_info,
+            )  # fmt: skip
             self.syncer = GroupSync(self.writer)
 
     def _run_id(self) -> int | None:
@@ -464,7 +444,7 @@ class WarcCaptureMiddleware:
             "protocol": getattr(response, "protocol", None) or "HTTP/1.1",
         }
         if self.process is not None:
-            captured = self.process.capture(self._run_id(), **fetch)
+            captured = self.process.capture(**fetch)
             captured.addCallbacks(self._count, self._capture_failed)
             return response
         return self._capture_here(request, response, fetch)
@@ -476,10 +456,10 @@ class WarcCaptureMiddleware:
             stats.inc_value("tinlanhdao/warc/bytes", result.bytes_written)
 
     def _capture_failed(self, failure: Failure) -> None:
-        if isinstance(failure.value, (OSError, ArchiveError, sqlite3.Error)):
+        """The child could not capture (it answers OSError or ArchiveError); a lost writer has
+        stopped the crawl already, with its own message."""
+        if not failure.check(WriterLost):
             self._give_up(failure.value)
-        else:
-            failure.raiseException()
 
     async def _capture_here(
         self, request: Request, response: Response, fetch: dict[str, Any]

@@ -26,7 +26,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from archive import Archive, InvalidArticle, default_archive_path
 from crawler.items import Article, PageFailure, RemovedArticle
 from crawler.runhealth import assess, layout_counts
-from crawler.writer import ArchiveWriter, WriterConfig, WriterLost, shared_writer
+from crawler.writer import ArchiveWriter, WriterLost, shared_writer
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class StorePipeline:
         )
         logger.info("Archive %s: crawl run %s started", self.archive_path, self.run_id)
         if self.crawler is not None:
-            self.writer = shared_writer(self.crawler, WriterConfig(str(self.archive_path)))
+            self.writer = shared_writer(self.crawler, self.run_id)
 
     def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         """Store an Article, record a PageFailure or mark a RemovedArticle; return the item

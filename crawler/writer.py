@@ -45,14 +45,17 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.settings import Settings
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
 
-from archive import ArchiveError, InvalidArticle
+from archive import ArchiveError, InvalidArticle, default_archive_path
+from archive.store import as_article
 from archive.transactions import write_transaction
+from crawler.version import extractor_version
 
 logger = logging.getLogger(__name__)
 
@@ -70,29 +73,50 @@ class WriterLost(ArchiveError):
 
 @dataclass
 class WriterConfig:
-    """What the child needs to open the archive and the WARC files."""
+    """Where the archive and its WARC files are, and what each WARC file's warcinfo says; the
+    child gets it once, when it starts."""
 
     archive_path: str
-    warc_dir: str | None = None
-    warc_max_bytes: int | None = None
-    warc_info: dict[str, str] | None = None
+    warc_dir: str
+    warc_max_bytes: int
+    warc_info: dict[str, str]
+    run_id: int | None = None  # the crawl run its captures belong to
+
+    @classmethod
+    def from_settings(cls, settings: Settings, run_id: int | None = None) -> WriterConfig:
+        """ARCHIVE_PATH, WARC_DIR (default: ``warc`` beside the archive), WARC_MAX_BYTES, and
+        for warcinfo the extractor version, USER_AGENT and ROBOTSTXT_OBEY."""
+        from archive.captures import default_warc_dir
+        from crawler.capture import DEFAULT_MAX_BYTES  # (crawler.capture imports this module)
+
+        archive_path = settings.get("ARCHIVE_PATH") or default_archive_path()
+        info = {"isPartOf": "tinlanhdao", "extractor": extractor_version()}
+        if settings.get("USER_AGENT"):
+            info["http-header-user-agent"] = settings.get("USER_AGENT")
+        if settings.getbool("ROBOTSTXT_OBEY"):
+            info["robots"] = "obey"
+        return cls(
+            str(archive_path),
+            str(settings.get("WARC_DIR") or default_warc_dir(archive_path)),
+            settings.getint("WARC_MAX_BYTES", DEFAULT_MAX_BYTES),
+            info,
+            run_id,
+        )
 
 
-def shared_writer(crawler: Crawler, config: WriterConfig) -> ArchiveWriter | None:
-    """The crawl's writer process, started on first use; None when ARCHIVE_WRITER_PROCESS is
-    off. The pipeline and the capture middleware share it, and it stops when the engine does
-    (after spider_closed), once it has handled every request."""
+def shared_writer(crawler: Crawler, run_id: int | None = None) -> ArchiveWriter | None:
+    """The crawl's writer process, started on first use (the store pipeline starts it with
+    its run id); None when ARCHIVE_WRITER_PROCESS is off. The pipeline and the capture
+    middleware share it, and it stops when the engine does (after spider_closed), once it has
+    handled every request."""
     if not crawler.settings.getbool("ARCHIVE_WRITER_PROCESS", True):
         return None
     writer = _writers.get(crawler)
     if writer is None:
+        config = WriterConfig.from_settings(crawler.settings, run_id)
         on_lost = functools.partial(stop_crawl, crawler, "archive_writer_lost")
         writer = _writers[crawler] = ArchiveWriter(config, on_lost=on_lost)
         crawler.signals.connect(writer.close, signal=signals.engine_stopped)
-    elif config.warc_dir is not None:  # the capture middleware's WARC settings
-        writer.config.warc_dir = config.warc_dir
-        writer.config.warc_max_bytes = config.warc_max_bytes
-        writer.config.warc_info = config.warc_info
     return writer
 
 
@@ -103,7 +127,7 @@ class ArchiveWriter:
     def __init__(self, config: WriterConfig, on_lost: Callable[[], Any] | None = None) -> None:
         self.config = config
         self.on_lost = on_lost  # called (in the reactor's thread) if the child dies first
-        self._process, self._pipe = start_child(config.archive_path)
+        self._process, self._pipe = start_child(config)
         self._waiting: dict[int, Deferred] = {}
         self._sent = 0
         self._closed = False
@@ -125,11 +149,9 @@ class ArchiveWriter:
             self._waiting.pop(self._sent).errback(WriterLost(f"cannot reach the writer: {error}"))
         return answer
 
-    def capture(self, run_id: int | None, **fetch: Any) -> Deferred:
+    def capture(self, **fetch: Any) -> Deferred:
         """Capture one fetch (``WarcCapture.write``'s arguments); fires with a CaptureResult."""
-        config = self.config
-        return self.call("capture", config.warc_dir, config.warc_max_bytes,
-                         config.warc_info, run_id, fetch)  # fmt: skip
+        return self.call("capture", fetch)
 
     def read_answers(self) -> None:
         """Handle every batch of answers waiting in the pipe (the reactor saw it readable)."""
@@ -216,20 +238,22 @@ class _AnswerReader:
         return "tinlanhdao-writer"
 
 
-def start_child(archive_path: str) -> tuple[subprocess.Popen, Connection]:
-    """Start the writer process on ``archive_path``; return it and the crawl's end of the
+def start_child(config: WriterConfig) -> tuple[subprocess.Popen, Connection]:
+    """Start the writer process and send it ``config``; return it and the crawl's end of the
     pipe. It is a fresh interpreter: not a fork (no inherited threads, reactor or database
     connections), and not multiprocessing's spawn, which runs the parent's ``__main__`` again."""
     ours, theirs = socket.socketpair()
     ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, PIPE_BUFFER)
     with theirs:
         process = subprocess.Popen(
-            [sys.executable, "-c", CHILD_MAIN, str(theirs.fileno()), archive_path],
+            [sys.executable, "-c", CHILD_MAIN, str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
             stdin=subprocess.DEVNULL,
             env=_child_environment(),
         )
-    return process, Connection(ours.detach())
+    pipe = Connection(ours.detach())
+    pipe.send(config)
+    return process, pipe
 
 
 def _child_environment() -> dict[str, str]:
@@ -259,16 +283,21 @@ CHILD_MAIN = "import sys; from crawler.writer import child_main; child_main(sys.
 
 
 def child_main(argv: list[str]) -> None:
-    """Entry point of the child: ``<socket fd> <archive path>``."""
-    serve(Connection(int(argv[0])), argv[1])
+    """Entry point of the child: ``<socket fd>``; the WriterConfig comes first on the pipe."""
+    serve(Connection(int(argv[0])))
 
 
-def serve(pipe: Any, archive_path: str) -> None:
-    """The child's loop: take the requests waiting in the pipe (up to BATCH), handle them,
-    send their answers back in one message; stop at the end marker or when the pipe closes."""
+def serve(pipe: Any) -> None:
+    """The child's loop: read the WriterConfig, then take the requests waiting in the pipe
+    (up to BATCH), handle them, send their answers back in one message; stop at the end marker
+    or when the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    handler = _Handler(archive_path)
+    try:
+        config = pipe.recv()
+    except (EOFError, OSError):
+        return  # the crawl went away at once
+    handler = _Handler(config)
     try:
         while True:
             batch, stop = _take(pipe)
@@ -306,13 +335,15 @@ class _Handler:
     here: the child indexed that URL's capture a moment before, so the crawl never waits for
     a capture's answer. An article whose page could not be captured is refused."""
 
-    def __init__(self, archive_path: str) -> None:
+    def __init__(self, config: WriterConfig) -> None:
         from archive import Archive  # imported here: the child is a fresh interpreter
-        from crawler.version import extractor_version
+        from archive.captures import Captures
+        from crawler.capture import WarcCapture
 
-        self.archive = Archive(archive_path)
+        self.archive = Archive(config.archive_path)
         self.extractor = extractor_version()
-        self.warc: Any = None
+        self.warc = WarcCapture(Captures.of(self.archive), config.warc_dir,
+                                config.warc_max_bytes, config.run_id, config.warc_info)  # fmt: skip
         self.captured: dict[str, int | None] = {}  # URL -> its latest capture id (None: failed)
 
     def handle(self, batch: list[tuple[int, str, tuple]]) -> list[tuple[int, bool, Any]]:
@@ -358,10 +389,10 @@ class _Handler:
         those that failed, and (number, URL, pending capture) for those written."""
         answers: dict[int, tuple[int, bool, Any]] = {}
         written = []
-        for number, args in requests:
-            url = args[-1]["url"]
+        for number, (fetch,) in requests:
+            url = fetch["url"]
             try:
-                written.append((number, url, self._write(*args)))
+                written.append((number, url, self.warc.write(**fetch)))
             except Exception as error:  # noqa: BLE001
                 self.captured[url] = None
                 answers[number] = (number, False, _error(error))
@@ -383,36 +414,18 @@ class _Handler:
 
     def _store(self, article: Any, run_id: int | None) -> str:
         """Store ``article``, then link it to its page's capture, if the crawl captured it."""
-        url = article.url if hasattr(article, "url") else article.get("url", "")
-        captured = url in self.captured
-        capture_id = self.captured.pop(url, None)
+        record = as_article(article)
+        captured = record.url in self.captured
+        capture_id = self.captured.pop(record.url, None)
         if captured and capture_id is None:
-            raise ArchiveError(f"not stored: the page could not be captured: {url}")
+            raise ArchiveError(f"not stored: the page could not be captured: {record.url}")
         with write_transaction(self.archive.db):  # the article and its provenance, or neither
-            outcome = self.archive.store_article(article, run_id)
+            outcome = self.archive.store_article(record, run_id)
             if captured:
-                fetched_at = getattr(article, "fetched_at", "") or ""
-                self._captures().set_provenance(url, capture_id, self.extractor, fetched_at)
+                self.warc.captures.set_provenance(record.url, capture_id, self.extractor,
+                                                  record.fetched_at)  # fmt: skip
         return outcome
 
-    def _captures(self) -> Any:
-        from archive.captures import Captures
-
-        return self.warc.captures if self.warc is not None else Captures.of(self.archive)
-
-    def _write(self, warc_dir: str | None, max_bytes: int | None, info: dict | None,
-               run_id: int | None, fetch: dict[str, Any]) -> Any:  # fmt: skip
-        if self.warc is None:
-            from archive.captures import default_warc_dir
-            from crawler.capture import DEFAULT_MAX_BYTES, WarcCapture
-
-            folder = Path(warc_dir) if warc_dir else default_warc_dir(self.archive.path)
-            self.warc = WarcCapture(self._captures(), folder, max_bytes or DEFAULT_MAX_BYTES,
-                                    run_id, info or {})  # fmt: skip
-        self.warc.run_id = run_id
-        return self.warc.write(**fetch)
-
     def close(self) -> None:
-        if self.warc is not None:
-            self.warc.close()
+        self.warc.close()
         self.archive.close()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 
 import pytest
+from scrapy import signals
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
 from crawler.collector import CollectorTuning
@@ -34,8 +36,12 @@ def test_a_threshold_of_zero_leaves_the_collector_alone(collector_restored):
     assert (gc.get_threshold(), gc.get_freeze_count()) == before
 
 
-def test_the_crawl_enables_it():
+def test_the_crawl_enables_it_with_its_threshold_setting(collector_restored):
     settings = Settings()
     settings.setmodule(project_settings)
     assert "crawler.collector.CollectorTuning" in settings.getdict("EXTENSIONS")
     assert settings.getint("GC_GEN0_THRESHOLD") == 7000
+    crawler = get_crawler(settings_dict={"GC_GEN0_THRESHOLD": 4321})
+    tuning = CollectorTuning.from_crawler(crawler)  # noqa: F841 (signals hold it weakly)
+    crawler.signals.send_catch_log(signals.engine_started)
+    assert gc.get_threshold()[0] == 4321

@@ -18,7 +18,7 @@ from conftest_archive import da_nang_article, seed_article
 from archive.captures import Captures, read_record
 from crawler.capture import CaptureResult
 from crawler.version import extractor_version
-from crawler.writer import start_child
+from crawler.writer import WriterConfig, start_child
 from sample_portal.faults import FaultPlan, FaultyPortal, Hang
 from sample_portal.server import SamplePortal
 
@@ -39,9 +39,14 @@ def ask(pipe, *requests: tuple) -> list[tuple]:
     return answers
 
 
+def writer_config(tmp_path: Path) -> WriterConfig:
+    return WriterConfig(str(tmp_path / "tinlanhdao.db"), str(tmp_path / "warc"), 1 << 30,
+                        {"isPartOf": "test"})  # fmt: skip
+
+
 @pytest.fixture
 def child(tmp_path: Path):
-    process, pipe = start_child(str(tmp_path / "tinlanhdao.db"))
+    process, pipe = start_child(writer_config(tmp_path))
     yield process, pipe
     if process.poll() is None:
         process.kill()
@@ -57,10 +62,9 @@ def query(path: Path, sql: str) -> list[tuple]:
 def test_stores_captures_and_links_them_answering_in_order(child, tmp_path: Path) -> None:
     process, pipe = child
     seed = seed_article(fetched_at="2024-01-01T00:00:00Z")
-    warc_dir = str(tmp_path / "warc")
     answers = ask(
         pipe,
-        ("capture", warc_dir, None, {"isPartOf": "test"}, None, fetch(seed.url, b"<p>seed</p>")),
+        ("capture", fetch(seed.url, b"<p>seed</p>")),
         ("store", seed, None),
         ("store", seed, None),
         ("store", da_nang_article(), None),
@@ -103,10 +107,9 @@ def test_ignores_ctrl_c_and_sigterm_and_ends_when_the_crawl_goes_away(child, tmp
 
 def test_unknown_request_and_unwritable_warc_are_answered_as_errors(child, tmp_path) -> None:
     process, pipe = child
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the WARC folder should be")
+    (tmp_path / "warc").write_text("a file where the WARC folder should be")
     answers = ask(pipe, ("bogus",),
-                  ("capture", str(blocker), None, None, None, fetch("http://x.test/a", b"a")),
+                  ("capture", fetch("http://x.test/a", b"a")),
                   ("store", seed_article(url="http://x.test/a"), None),  # its page: refused
                   ("store", seed_article(), None))  # fmt: skip
     assert [(ok, value[0] if not ok else value) for _, ok, value in answers] == [
@@ -120,12 +123,22 @@ def handled(tmp_path: Path, trigger: str, *requests: tuple) -> list[tuple]:
     ``trigger`` (SQL) was created first; the answers as (number, ok, value or error kind)."""
     from crawler.writer import _Handler
 
-    handler = _Handler(str(tmp_path / "tinlanhdao.db"))
+    handler = _Handler(writer_config(tmp_path))
     handler.archive.db.executescript(trigger)
     numbered = [(n, operation, args) for n, (operation, *args) in enumerate(requests, start=1)]
     answers = handler.handle([(n, operation, tuple(args)) for n, operation, args in numbered])
     handler.close()
     return [(n, ok, value if ok else value[0]) for n, ok, value in answers]
+
+
+def test_an_article_sent_as_a_dict_is_linked_to_its_capture_too(tmp_path) -> None:
+    seed = seed_article(fetched_at="2024-01-01T00:00:00Z")
+    answers = handled(tmp_path, "", ("capture", fetch(seed.url, b"<p>")),
+                      ("store", seed.to_dict(), None))  # fmt: skip
+    assert [ok for _, ok, _ in answers] == [True, True]
+    db = tmp_path / "tinlanhdao.db"
+    assert query(db, "select capture_id is not null from articles") == [(1,)]
+    assert query(db, "select capture_id is not null from revisions") == [(1,)]
 
 
 def test_a_batch_whose_commit_fails_is_answered_as_failed_and_stores_nothing(tmp_path) -> None:
@@ -134,9 +147,8 @@ def test_a_batch_whose_commit_fails_is_answered_as_failed_and_stores_nothing(tmp
         CREATE TABLE broken (ref INTEGER REFERENCES articles(id) DEFERRABLE INITIALLY DEFERRED);
         CREATE TRIGGER break_at_commit AFTER INSERT ON articles
         BEGIN INSERT INTO broken VALUES (-1); END;"""
-    warc_dir = str(tmp_path / "warc")
     answers = handled(tmp_path, trigger,
-                      ("capture", warc_dir, None, None, None, fetch(seed_article().url, b"<p>")),
+                      ("capture", fetch(seed_article().url, b"<p>")),
                       ("store", seed_article(), None),
                       ("store", da_nang_article(), None))  # fmt: skip
     assert answers == [(1, False, "IntegrityError"), (2, False, "IntegrityError"),
@@ -154,9 +166,8 @@ def test_an_error_that_ends_the_batchs_transaction_fails_the_whole_batch(tmp_pat
     trigger = f"""
         CREATE TRIGGER roll_back AFTER INSERT ON articles WHEN new.url = '{gone}'
         BEGIN SELECT RAISE(ROLLBACK, 'the whole transaction is gone'); END;"""
-    warc_dir = str(tmp_path / "warc")
     answers = handled(tmp_path, trigger,
-                      ("capture", warc_dir, None, None, None, fetch(seed_article().url, b"<p>")),
+                      ("capture", fetch(seed_article().url, b"<p>")),
                       ("store", seed_article(), None), ("store", seed_article(url=gone), None),
                       ("store", da_nang_article(), None))  # fmt: skip
     assert answers == [(n, False, "IntegrityError") for n in (1, 2, 3, 4)]

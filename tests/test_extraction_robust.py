@@ -71,3 +71,25 @@ def test_random_tag_soup(soup):
 @given(st.binary(max_size=2000))
 def test_random_bytes(data):
     _extract_or_reason(data)
+
+
+def test_a_saved_page_takes_its_url_from_its_canonical_link():
+    page = (SITE_DIR / "articles" / "2023-07-05-lam-viec-so-giao-duc.html").read_text("utf-8")
+    canonical = "https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho/lam-viec-so-giao-duc"
+    page = page.replace('<link rel="canonical" href="/hoat-dong-lanh-dao-thanh-pho/chu-tich-ubnd-'
+                        'thanh-pho-lam-viec-voi-so-giao-duc-va-dao-tao">',
+                        f'<link rel="canonical" href="{canonical}">')  # fmt: skip
+    assert canonical in page
+    assert extract_page(page.encode(), "").url == canonical
+    assert extract_page(page.encode(), "http://127.0.0.1:8642/a").url == "http://127.0.0.1:8642/a"
+
+
+def test_the_byline_removed_is_the_one_taken_not_an_equal_line_before_it():
+    paragraph = "<p>Đây là một đoạn văn bản dài về công tác của thành phố trong năm nay.</p>"
+    page = ('<html><body><div class="ArticleDetail"><h1 class="ArticleHeader">Tin tức thành phố '
+            f'Cần Thơ hôm nay</h1><div class="ArticleContent">{paragraph}<p>Trần Văn Bình</p>'
+            f"{paragraph}<p>Trần Văn Bình</p></div></div></body></html>")  # fmt: skip
+    article = extract_page(page, "https://x.gov.vn/a")
+    assert article.author == "Trần Văn Bình"
+    assert article.body.split("\n\n")[1] == "Trần Văn Bình"  # the line in the middle stays
+    assert not article.body.endswith("Trần Văn Bình")  # the byline at the end went

@@ -40,8 +40,8 @@ def extract_page(
         content_type = f"text/html; charset={encoding}"
     try:
         root = parse_html(decode_html(body, content_type))
+        page_url = canonical_url(root, url)  # before <link> goes with the never-content
         strip_never_content(root)
-        page_url = canonical_url(root, url)
         failure: NotAnArticle | None = None
         page = ElementIndex(root)  # the page's elements by class, for every layout's selectors
         for layout in LAYOUTS:

@@ -170,19 +170,8 @@ def _take_byline(text_blocks: list[Block], kept: list, parts: ContentParts) -> N
 
 
 def _remove(kept: list, block: Block) -> None:
-    """``kept.remove(block)`` as it was when ``html`` was a field: the first item that is
-    ``block`` or a Block equal to it, field by field and in html. (The text first: that
-    skips most of the comparing.)"""
-    for index, item in enumerate(kept):
-        if item is block or (
-            isinstance(item, Block)
-            and item.text == block.text
-            and item == block
-            and item.html == block.html
-        ):
-            del kept[index]
-            return
-    raise ValueError("block not in list")
+    """Remove ``block`` itself from ``kept`` (not an earlier paragraph equal to it)."""
+    del kept[next(index for index, item in enumerate(kept) if item is block)]
 
 
 def _paragraph_html(block: Block, paragraph: str) -> str:

@@ -59,7 +59,7 @@ class ElementIndex:
                     position, element = position + 1, parent
                 entry = (position, element)
                 names = [n for n in _CSS_SPACE.split(item) if n] if css_split else item.split()
-                for name in names:
+                for name in set(names):  # once, even where the attribute repeats a name
                     if name in by_class:
                         by_class[name].append(entry)
                     else:

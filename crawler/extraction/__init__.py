@@ -45,7 +45,7 @@ def extract_page(
         failure: NotAnArticle | None = None
         page = ElementIndex(root)  # the page's elements by class, for every layout's selectors
         for layout in LAYOUTS:
-            if layout.matches(root, page.words):
+            if layout.matches(page.words):
                 try:
                     return layout(root, page_url, page).extract()
                 except NotAnArticle as error:

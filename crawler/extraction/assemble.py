@@ -12,7 +12,6 @@ The rules here are shared by every layout and the fallback:
 
 from __future__ import annotations
 
-import functools
 import html
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
@@ -37,11 +36,7 @@ _SANITIZER_OPTIONS = {
     "url_schemes": {"http", "https", "mailto"},
     "link_rel": "noopener noreferrer nofollow",
 }
-# nh3 0.3 keeps one configured sanitizer; older versions configure one on every call.
-if hasattr(nh3, "Cleaner"):
-    _sanitize = nh3.Cleaner(**_SANITIZER_OPTIONS).clean
-else:  # pragma: no cover - nh3 < 0.3
-    _sanitize = functools.partial(nh3.clean, **_SANITIZER_OPTIONS)
+_sanitize = nh3.Cleaner(**_SANITIZER_OPTIONS).clean  # one configured sanitizer (nh3 >= 0.3)
 
 
 @dataclass

@@ -298,8 +298,9 @@ def _alignment(source: Element | None) -> tuple[bool, bool]:
 
 
 def _all_text_inside(block: Block, tags: frozenset[str]) -> bool:
-    """True when all of a text block's text sits inside elements with one of ``tags``."""
-    source, text = block.source, clean_inline(block.text)
+    """True when all of a text block's text sits inside elements with one of ``tags``
+    (read once ``assemble`` has cleaned ``block.text``)."""
+    source, text = block.source, block.text
     if source is None or not text:
         return False
     if block.whole_element:

@@ -10,6 +10,7 @@ government portals (tests/fixtures/other_portals).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import lxml.etree
@@ -87,10 +88,7 @@ class GenericNewsLayout(PageLayout):
         self._title_element: Element | None = None
         self._content: Element | None = None
 
-    @classmethod
-    def matches(cls, root: Element) -> bool:
-        return True
-
+    @functools.cached_property
     def _meta_attributes(self) -> list[dict[str, str]]:
         """The attributes of each <meta> element of the page, in page order."""
         return [dict(meta.items()) for meta in self.root.iter("meta")]
@@ -98,7 +96,7 @@ class GenericNewsLayout(PageLayout):
     def _meta(self, *names: str) -> str:
         """The content of the first <meta> whose property or name is one of ``names`` (in that
         order of preference), if it has text."""
-        metas = self._meta_attributes()
+        metas = self._meta_attributes
         for name in names:
             found = [m["content"] for m in metas
                      if name in (m.get("property"), m.get("name")) and "content" in m]
@@ -137,7 +135,7 @@ class GenericNewsLayout(PageLayout):
 
     def _metadata_dates(self) -> Iterator[str]:
         """The dates the page's metadata gives, in the order of ``_META_DATES``."""
-        metas = self._meta_attributes()
+        metas = self._meta_attributes
         for attribute, values in _META_DATES:
             for meta in metas:
                 if meta.get(attribute) in values and "content" in meta:

@@ -67,11 +67,9 @@ class PageLayout:
         return [element for element in selector(self.page) if within(element, self.scope)]
 
     @classmethod
-    def matches(cls, root: Element, classes: frozenset[str] | None = None) -> bool:
-        """True when the page carries one of this layout's markers. ``classes``: the page's
-        class names (``page_classes``), when the caller has them already."""
-        if classes is None:
-            classes = page_classes(root)
+    def matches(cls, classes: frozenset[str]) -> bool:
+        """True when the page, whose class names are ``classes`` (``ElementIndex.words``),
+        carries one of this layout's markers."""
         return bool(classes & cls.MARKER_CLASSES)
 
     # --- fields ---
@@ -169,12 +167,6 @@ class PageLayout:
 
 
 _LINKS_AND_IMAGES = lxml.etree.XPath(".//a[@href] | .//img[@src]")
-_CLASS_ATTRIBUTES = lxml.etree.XPath("//@class")
-
-
-def page_classes(root: Element) -> frozenset[str]:
-    """Every class name used in the page."""
-    return frozenset(" ".join(_CLASS_ATTRIBUTES(root)).split())
 
 
 def _absolutize_links(container: Element, base: str) -> None:

@@ -481,7 +481,8 @@ def reprocess(since: str, until: str, url: str, as_json: bool, workers: int, db_
 
     Each selected article's latest capture is read back from the WARC files (no network) and
     extracted by today's rules. Changed output updates the article and adds one revision;
-    unchanged output changes nothing. last_seen and removal marks are kept: reprocessing is not
+    unchanged text adds none (only the derived fields, such as body_html and layout, take the
+    new extraction's values). last_seen and removal marks are kept: reprocessing is not
     a fetch. A capture that no longer parses is listed and its article left untouched; the exit
     status is then 1. --since/--until select by publication date.
 

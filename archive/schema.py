@@ -53,7 +53,8 @@ PAIRS_COLUMNS = ("body", "lead", "title")
 PAIRS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
 # bm25 weights for the pair index's (body, lead, title): SEARCH_WEIGHTS' 1 : 4 : 10, times 1/4.
 # The index stores no row lengths (columnsize=0), so bm25 sees every row as 3 tokens short
-# (-1 per column) and its length factor 1 - b + b * D / avgdl is 1/4 (b = 0.75): the frequencies
+# (-1 per column) and its length factor 1 - b + b * D / avgdl about 1/4 (b = 0.75; exactly
+# 0.25 - 2.25 / avgdl, and avgdl is hundreds of pairs in an article): the frequencies
 # times 1/4 give back BM25's own k1 = 1.2 saturation, without length normalization (b = 0).
 PAIRS_WEIGHTS = "0.25, 1.0, 2.5"
 PAIRS_AUTOMERGE = 16  # FTS5's default is 4; see m006_compact_pairs
@@ -505,9 +506,12 @@ def pair_phrase(words: tuple[str, ...] | list[str]) -> str:
     return '"' + " ".join(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)) + '"'
 
 
-def index_pairs(db: sqlite_utils.Database, article_id: int, old: tuple | None = None) -> None:
-    """Index the pairs of the article ``article_id`` as it is now in ``articles``; ``old`` is
-    its (title, lead, body) as last indexed, removed first (a contentless index needs them)."""
+def index_pairs(
+    db: sqlite_utils.Database, article_id: int, new: tuple, old: tuple | None = None
+) -> None:
+    """Index the pairs of the article ``article_id``, whose (title, lead, body) is now ``new``;
+    ``old`` is its (title, lead, body) as last indexed, removed first (a contentless index
+    needs them)."""
     names = ", ".join(SEARCH_COLUMNS)  # by name: the pair index's own order is PAIRS_COLUMNS
     if old is not None:
         db.execute(
@@ -515,12 +519,10 @@ def index_pairs(db: sqlite_utils.Database, article_id: int, old: tuple | None = 
             "VALUES ('delete', ?, ?, ?, ?)",
             [article_id, *(pair_text(value) for value in old)],
         )
-    row = db.execute(f"SELECT {names} FROM articles WHERE id = ?", [article_id]).fetchone()
-    if row is not None:
-        db.execute(
-            f"INSERT INTO {PAIRS_TABLE}(rowid, {names}) VALUES (?, ?, ?, ?)",
-            [article_id, *(pair_text(value) for value in row)],
-        )
+    db.execute(
+        f"INSERT INTO {PAIRS_TABLE}(rowid, {names}) VALUES (?, ?, ?, ?)",
+        [article_id, *(pair_text(value) for value in new)],
+    )
 
 
 def rebuild_pairs_index(db: sqlite_utils.Database) -> None:
@@ -540,8 +542,7 @@ def m005_search_pairs(db: sqlite_utils.Database) -> None:
     db.execute(
         f"CREATE VIRTUAL TABLE {PAIRS_TABLE} USING fts5({columns}, content='', "
         f'tokenize="{PAIRS_TOKENIZER}")'
-    )
-    rebuild_pairs_index(db)
+    )  # m006 rebuilds it compact and fills it
 
 
 def m006_compact_pairs(db: sqlite_utils.Database) -> None:

@@ -7,8 +7,9 @@ Query language (everything else is just words, so any text is a valid query):
 * ``nong*`` matches words starting with "nong";
 * ``OR`` in capitals between two terms means either;
 * for a query of plain words, texts with the words side by side (as a phrase) come first,
-  then the texts with all the words anywhere: Vietnamese words are several syllables, and
-  "da nang" should put "Đà Nẵng" before texts that merely contain "đã" and "nâng";
+  then (three words or more) texts with them side by side in pieces, then the texts with all
+  the words anywhere: Vietnamese words are several syllables, and "da nang" should put
+  "Đà Nẵng" before texts that merely contain "đã" and "nâng";
 * words joined by punctuation (``Cần-Thơ``, ``a_b``) are a phrase, as FTS5 itself reads them.
 
 Every word is folded with ``crawler.text.fold_for_search`` (no marks, đ -> d, lowercase) and
@@ -71,7 +72,7 @@ class ParsedQuery:
     text: str
     match: str
     terms: tuple[Term, ...]
-    phrase: str = ""  # for plain multi-word queries: all the words as one phrase, searched first
+    phrase: str = ""  # plain multi-word queries: all the words (phrase_pairs searches them)
 
     @property
     def phrase_pairs(self) -> str:

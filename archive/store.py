@@ -1,7 +1,8 @@
 """The Archive: open, store, look up. Every change to the database goes through this class.
 
-Storing is idempotent and loses nothing: an unchanged article only moves ``last_seen``; a changed
-one updates the article row and adds one revision; no row is ever deleted. Each article is stored
+Storing is idempotent and loses nothing: an unchanged article moves ``last_seen`` and takes the
+latest extraction's derived fields (``_DERIVED_FIELDS``), no revision; a changed one updates the
+article row and adds one revision; no row is ever deleted. Each article is stored
 in its own transaction (or its own savepoint of a ``batch``), and the database runs in WAL mode
 so readers (Datasette, the CLI) and the crawl never block each other.
 """
@@ -87,6 +88,11 @@ WAL_RESTART_BYTES = 16 * 1024 * 1024
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _indexed_text(row: dict[str, Any]) -> tuple:
+    """The article's searched text, in ``schema.SEARCH_COLUMNS`` order."""
+    return tuple(row[name] for name in schema.SEARCH_COLUMNS)
 
 
 def as_article(article: Article | dict[str, Any]) -> Article:
@@ -306,7 +312,7 @@ class Archive:
             current = self._article_row(record.url)
             if current is None:
                 article_id = self._insert_article(row, seen_at)
-                schema.index_pairs(self.db, article_id)
+                schema.index_pairs(self.db, article_id, _indexed_text(row))
                 revision_id = self._add_revision(article_id, row, seen_at, run_id)
                 self._add_images(article_id, revision_id, record.images, record.attachments)
                 return "new"
@@ -323,7 +329,7 @@ class Archive:
                 "SELECT title, lead, body FROM articles WHERE id = ?", [article_id]
             ).fetchone()
             self.db.table("articles").update(article_id, row)
-            schema.index_pairs(self.db, article_id, old=indexed)
+            schema.index_pairs(self.db, article_id, _indexed_text(row), old=indexed)
             revision_id = self._add_revision(article_id, row, seen_at, run_id)
             self._replace_images_if_changed(article_id, revision_id, record, seen_at)
             return "changed"

@@ -26,18 +26,14 @@ normalization, see PAIRS_WEIGHTS) and no other tool reads it.
 
 from __future__ import annotations
 
-import codecs
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
 import sqlite_utils
 
 from archive.captures import m004_captures  # defined beside the captures it creates
-from crawler.text import _INVISIBLE, strip_marks
+from crawler.text import folded_words
 
 SEARCH_TABLE = "articles_fts"
 SEARCH_COLUMNS = ("title", "lead", "body")
@@ -58,7 +54,6 @@ PAIRS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
 # times 1/4 give back BM25's own k1 = 1.2 saturation, without length normalization (b = 0).
 PAIRS_WEIGHTS = "0.25, 1.0, 2.5"
 PAIRS_AUTOMERGE = 16  # FTS5's default is 4; see m006_compact_pairs
-WORD_PATTERN = re.compile(r"[^\W_]+")  # a word as unicode61 sees one (the underscore separates)
 
 
 @dataclass(frozen=True)
@@ -421,75 +416,6 @@ def m003_run_details(db: sqlite_utils.Database) -> None:
         "WHERE articles_failed IS NULL AND failures IS NOT NULL"
     )
     db.table("articles").create_index(["removed_at"], if_not_exists=True)
-
-
-class _WordFoldTable(dict):
-    """str.translate table for ``folded_words``, filled on first use: each character as
-    ``fold_for_search`` folds it (no marks, đ -> d; the text is lowercased before), the
-    characters that are not part of a word (``WORD_PATTERN``) as a space, and the invisible
-    characters ``clean_inline`` removes (zero-width, soft hyphen) as nothing."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        if _INVISIBLE.match(char):
-            folded = ""
-        else:
-            folded = "".join(c if WORD_PATTERN.match(c) else " " for c in strip_marks(char))
-        self[code] = folded
-        return folded
-
-
-_WORD_FOLD = _WordFoldTable()
-
-
-def _fast_fold_tables() -> tuple[Any, bytes]:
-    """The two tables of ``fast_fold``: a charmap codec (at most 256 characters, one byte
-    each) for ASCII, the lowercase letters of Vietnamese and common punctuation, and the bytes
-    table from those bytes to what ``_WORD_FOLD`` makes of each character (one ASCII letter or
-    digit, or a space). The codec's unused bytes stand for characters outside that set: they
-    become byte 0."""
-    tones = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
-    letters = [
-        unicodedata.normalize("NFC", vowel + tone) for vowel in "aăâeêioôơuưy" for tone in tones
-    ]
-    punctuation = "\u00a0“”‘’„–—―…•·«»‹›°×÷±§¶©®™€£¥←→↑↓"
-    chars = [chr(n) for n in range(128)]
-    chars += [c for c in dict.fromkeys(letters + ["đ", *punctuation]) if not c.isascii()]
-    folded = "".join(_WORD_FOLD[ord(c.lower())] for c in chars)
-    if len(folded) != len(chars) or not folded.isascii() or "\0" in folded:
-        raise RuntimeError("the fast folding table must map each character to one byte")
-    unused = [chr(0xE000 + n) for n in range(256 - len(chars))]  # private use: outside
-    codec = codecs.charmap_build("".join(chars + unused))
-    return codec, folded.encode("ascii") + bytes(len(unused))
-
-
-_FAST_CODEC, _FAST_FOLDED = _fast_fold_tables()
-
-
-def fast_fold(lowered: str) -> str | None:
-    """``lowered`` (lowercase text) folded one character for one as ``_WORD_FOLD`` does (no
-    marks, đ -> d, a space for what is not part of a word), all in C: through a one-byte
-    charmap codec and a bytes table. None if the text has a character outside ASCII, the
-    letters of Vietnamese and common punctuation (then use the general table)."""
-    try:
-        data = codecs.charmap_encode(lowered, "strict", _FAST_CODEC)[0]
-    except UnicodeEncodeError:
-        return None
-    folded = data.translate(_FAST_FOLDED)
-    return None if 0 in folded else folded.decode("ascii")
-
-
-def folded_words(text: str | None) -> list[str]:
-    """The words of ``text`` as unicode61 tokenizes them, folded for search: the words of
-    ``fold_for_search(text)`` (tests/test_search.py checks they are the same), in one
-    lowercasing, one folding (``fast_fold``, else one table lookup per character) and one
-    split. The one tokenizer of the pair index and of queries (archive.search), so that the two
-    always agree."""
-    if not text:
-        return []
-    lowered = text.lower()
-    folded = fast_fold(lowered)
-    return (lowered.translate(_WORD_FOLD) if folded is None else folded).split()
 
 
 def pair_text(text: str | None) -> str:

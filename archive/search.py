@@ -40,12 +40,9 @@ from archive.schema import (
     PAIRS_WEIGHTS,
     SEARCH_TABLE,
     SEARCH_WEIGHTS,
-    WORD_PATTERN,
-    fast_fold,
-    folded_words,
     pair_phrase,
 )
-from crawler.text import clean_inline, fold_for_search
+from crawler.text import WORD_PATTERN, clean_inline, fold_in_place, folded_words
 
 MAX_TERMS = 64
 # A double-quoted phrase, a bare chunk of text without spaces.
@@ -96,6 +93,11 @@ class ParsedQuery:
         pairs = [f'"{a}_{b}"' for a, b in zip(words, words[1:], strict=False)]
         inner = [f"({pairs[n - 1]} OR {pairs[n]})" for n in range(2, len(words) - 2)]
         return " AND ".join([pairs[0], pairs[-1], *inner])
+
+    def hits_in(self, folded: str) -> list[tuple[int, int]]:
+        """The (start, end) of every word the query matches in ``folded`` (text folded by
+        ``crawler.text.fold_in_place``, so the spans are those of the original text)."""
+        return [match.span() for match in self._hit_pattern.finditer(folded)]
 
     @functools.cached_property
     def _hit_pattern(self) -> re.Pattern[str]:
@@ -197,46 +199,11 @@ def date_range_sql(column: str, since: str = "", until: str = "") -> tuple[str, 
 # --- Highlighting ------------------------------------------------------------------------------
 
 
-class _FoldTable(dict):
-    """str.translate table folding one character at a time like ``fold_for_search``, filled on
-    first use; a character whose folding is not exactly one character is only lowercased, so the
-    folded text keeps the original's length and every match maps back to the original. What is
-    not part of a word (``WORD_PATTERN``) becomes a space, so the words of a stretch of folded
-    text are its ``split()``."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        folded = char if char.isspace() else fold_for_search(char)
-        if len(folded) != 1:
-            folded = char.lower() if len(char.lower()) == 1 else char
-        if not WORD_PATTERN.match(folded):
-            folded = " "
-        self[code] = folded
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def fold_in_place(text: str) -> str:
-    """``text`` folded for search character by character, same length as ``text``; spaces for
-    everything between the words.
-
-    Text of ASCII, Vietnamese letters and common punctuation (nearly every article) is
-    lowercased and folded in C (``schema.fast_fold``); anything else, or lowercasing that
-    changes the length, goes through the general table. Both give the same text
-    (tests/test_search.py checks it).
-    """
-    lowered = text.lower()
-    folded = fast_fold(lowered) if len(lowered) == len(text) else None
-    return text.translate(_FOLD_TABLE) if folded is None else folded
-
-
 def hit_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
     """The (start, end) of every word of ``text`` that the query matches (a word as
     ``WORD_PATTERN`` finds one, folded like the query): one folding and one regular-expression
     pass that stops only at the query's words."""
-    return [match.span() for match in query._hit_pattern.finditer(fold_in_place(text))]
+    return query.hits_in(fold_in_place(text))
 
 
 def highlight(text: str, query: ParsedQuery, marks: tuple[str, str] = ("[", "]")) -> str:
@@ -263,7 +230,7 @@ def snippet(
     """About ``width`` words of ``text`` around the densest run of matched words, highlighted,
     with '…' where text was cut. The start of ``text`` if nothing matches."""
     folded = fold_in_place(text)
-    hits = [match.span() for match in query._hit_pattern.finditer(folded)]
+    hits = query.hits_in(folded)
     return _snippet(text, folded, hits, marks, width)
 
 
@@ -359,7 +326,7 @@ def search_articles(
     parsed = parse_query(query)
     limit = max(0, int(limit))
     filters, params = date_range_sql("a.published", since, until)
-    author_words = folded_words(author) if author else []
+    author_words = folded_words(author)
     if author_words:
         filters = " AND ".join(f for f in (filters, "instr(fold(a.author), ?) > 0") if f)
         params.append(" ".join(author_words))
@@ -437,10 +404,10 @@ def _hit(row: tuple, score: float, parsed: ParsedQuery, marks: tuple[str, str]) 
     id_, url, title, published, author, lead, body = row
     text = body or ""
     folded = fold_in_place(text)
-    hits = [match.span() for match in parsed._hit_pattern.finditer(folded)]
+    hits = parsed.hits_in(folded)
     if lead and not hits:
         lead_folded = fold_in_place(lead)
-        lead_hits = [match.span() for match in parsed._hit_pattern.finditer(lead_folded)]
+        lead_hits = parsed.hits_in(lead_folded)
         if lead_hits:
             text, folded, hits = lead, lead_folded, lead_hits
     return SearchHit(

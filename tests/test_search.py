@@ -16,10 +16,17 @@ from hypothesis import strategies as st
 from sqlite_utils.cli import cli as sqlite_utils_cli
 
 from archive import Archive, QueryError, schema
-from archive.schema import WORD_PATTERN, folded_words, pair_phrase, pair_text
-from archive.search import _FOLD_TABLE, ParsedQuery, fold_in_place, highlight, parse_query, snippet
+from archive.schema import pair_phrase, pair_text
+from archive.search import ParsedQuery, highlight, parse_query, snippet
 from archive.web import build_datasette, metadata_for
-from crawler.text import fold_for_search
+from crawler.text import (
+    _FOLD_TABLE,
+    WORD_PATTERN,
+    fast_fold,
+    fold_for_search,
+    fold_in_place,
+    folded_words,
+)
 
 
 @pytest.fixture
@@ -513,6 +520,25 @@ _MIXED_TEXT = st.text(
 def test_fold_in_place_fast_path_is_the_general_table(text: str) -> None:
     folded = fold_in_place(text)
     assert folded == text.translate(_FOLD_TABLE) and len(folded) == len(text)
+
+
+# Only characters the fast path knows: ASCII, Vietnamese letters (either case), punctuation.
+_FAST_SET_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(max_codepoint=127),
+        st.sampled_from("àẢãạăằẮẳẵặâầấẩẫẬèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđĐ"
+                        "\u00a0“”‘’–—…•«»°€"),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_FAST_SET_TEXT)
+def test_the_fast_fold_takes_that_text_and_folds_it_as_the_general_table(text: str) -> None:
+    fast = fast_fold(text.lower())
+    assert fast is not None
+    assert fast == text.translate(_FOLD_TABLE)
 
 
 def reference_snippet(

@@ -117,7 +117,7 @@ class WarcCapture:
         self._serial = 0
         self.written = 0  # writes so far (``PendingCapture.sequence``)
         self.files: list[Path] = []
-        self._names: dict[Path, str] = {}  # WARC file -> its ``warc_file`` value
+        self._warc_file = ""  # the current file as ``captures.warc_file`` names it
 
     # --- files ------------------------------------------------------------------------------
 
@@ -134,6 +134,7 @@ class WarcCapture:
             except FileExistsError:
                 continue
         self._path = path
+        self._warc_file = self.captures.relative_name(path)
         self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
         info = {
             "software": f"tinlanhdao/{package_version()} (warcio)",
@@ -261,7 +262,7 @@ class WarcCapture:
                 "payload_length": len(payload),
                 "record_type": record_type,
                 "refers_to_id": refers_to,
-                "warc_file": self._name_of(self._path),
+                "warc_file": self._warc_file,
                 "offset": offset,
                 "length": end - offset,
                 "record_id": record_id,
@@ -271,12 +272,6 @@ class WarcCapture:
             end - start,
             self.written,
         )
-
-    def _name_of(self, path: Path) -> str:
-        name = self._names.get(path)
-        if name is None:
-            name = self._names[path] = self.captures.relative_name(path)
-        return name
 
 
 class GroupSync:

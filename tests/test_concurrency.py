@@ -247,11 +247,12 @@ def test_a_wal_restart_holds_up_other_writers_for_a_moment_only(tmp_path, monkey
 
     thread = threading.Thread(target=finish_run_meanwhile)
     thread.start()
-    threading.Timer(3.0, lambda: reader.execute("COMMIT")).start()
+    release = threading.Timer(3.0, lambda: reader.execute("COMMIT"))
+    release.start()
     writer.bound_wal()
     thread.join(30)
     assert waited["seconds"] < 1.5, waited
-    time.sleep(3.2)
+    release.join(10)  # the reader's snapshot is released before the connections close
     for connection in (reader, crawl):
         connection.close()
     writer.close()

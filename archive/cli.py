@@ -360,7 +360,7 @@ def extract(files: tuple[Path, ...], url: str) -> None:
     """
     try:
         from crawler.extraction import extract_page
-        from crawler.extraction.article import NotAnArticle
+        from crawler.extraction.errors import NotAnArticle
     except ImportError as error:
         raise click.ClickException(f"Extraction is not available: {error}") from None
     failed = 0

@@ -153,7 +153,7 @@ def _extracted(
 
 def _extract_one(reader: Captures, row: dict, extract: Extractor) -> Any:
     """The Article extracted from the row's capture, or a Problem."""
-    from crawler.extraction.article import NotAnArticle
+    from crawler.extraction.errors import NotAnArticle
 
     try:
         response = reader.read(row)

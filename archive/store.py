@@ -30,7 +30,7 @@ from archive.errors import (
     InvalidArticle,
 )
 from archive.transactions import write_transaction
-from crawler.extraction.article import Article, Attachment, Image
+from crawler.article import Article, Attachment, Image
 from crawler.text import fold_for_search
 
 logger = logging.getLogger(__name__)

@@ -83,7 +83,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from archive import Archive  # noqa: E402
-from crawler.extraction.article import Article  # noqa: E402
+from crawler.article import Article  # noqa: E402
 
 CORPUS_VERSION = "synthetic-zipf-v2"  # recorded as the run's mode; --reuse checks it
 SEED = 20230519

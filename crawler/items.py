@@ -1,11 +1,11 @@
-"""Items the spider yields: an Article (see crawler.extraction.article), a PageFailure, or a
+"""Items the spider yields: an Article (see crawler.article), a PageFailure, or a
 RemovedArticle."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.extraction.article import Article, Attachment, Image
+from crawler.article import Article, Attachment, Image
 
 __all__ = ["Article", "Attachment", "Image", "PageFailure", "RemovedArticle"]
 

@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 
 from archive import Archive
-from crawler.extraction.article import Article, Attachment, Image
+from crawler.article import Article, Attachment, Image
 
 SECTION = "Tin hoạt động của Lãnh đạo Thành phố"
 SEED_TITLE = "Xây dựng nông thôn mới gắn với mục tiêu nâng cao chất lượng cuộc sống cho người dân"

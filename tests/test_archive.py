@@ -19,7 +19,7 @@ from archive import (
     default_archive_path,
     schema,
 )
-from crawler.extraction.article import Attachment, Image
+from crawler.article import Attachment, Image
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "archive.md"
 
@@ -310,7 +310,7 @@ def test_unchanged_content_takes_the_latest_derived_fields(tmp_path):
 
 
 def _derived_case_article():
-    from crawler.extraction.article import Article
+    from crawler.article import Article
 
     return Article(url="http://sample.portal/hoat-dong-lanh-dao-thanh-pho/x", title="Tiêu đề",
                    body="Đoạn một.\n\nĐoạn hai, đậm.", published="2024-01-02",

@@ -19,7 +19,7 @@ from conftest_archive import build_archive, da_nang_article, other_article, seed
 
 from archive import Archive, ArchiveNotFound, ArchiveOutdated, schema
 from archive.cli import main
-from crawler.extraction.article import Article, Attachment, Image
+from crawler.article import Article, Attachment, Image
 
 ROOT = Path(__file__).resolve().parents[1]
 M003_COLUMNS = {

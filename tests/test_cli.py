@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import crawler.extraction
 from archive.cli import main
-from crawler.extraction.article import Article, NotAnArticle
+from crawler.article import Article
+from crawler.extraction.errors import NotAnArticle
 
 
 @pytest.fixture

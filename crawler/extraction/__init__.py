@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from crawler.extraction.article import Article, Attachment, Image, NotAnArticle
+from crawler.article import Article, Attachment, Image
 from crawler.extraction.document import canonical_url, decode_html, parse_html, strip_never_content
+from crawler.extraction.errors import NotAnArticle
 from crawler.extraction.fallback import GenericNewsLayout
 from crawler.extraction.layouts import CanThoCurrentLayout, PageLayout, WebSphereLayout
 from crawler.extraction.selectors import ElementIndex

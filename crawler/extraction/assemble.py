@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import nh3
 
 from crawler import text as textnorm
-from crawler.extraction.article import Attachment, Image
+from crawler.article import Attachment, Image
 from crawler.extraction.blocks import Block
 
 DOCUMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods",

@@ -14,7 +14,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import lxml.etree
 from w3lib.encoding import html_to_unicode
 
-from crawler.extraction.article import NotAnArticle
+from crawler.extraction.errors import NotAnArticle
 
 Element = lxml.etree._Element  # an element of the parsed page (for type hints)
 

@@ -21,10 +21,11 @@ from datetime import datetime, timezone
 import lxml.etree
 
 from crawler import text as textnorm
-from crawler.extraction.article import Article, Attachment, NotAnArticle
+from crawler.article import Article, Attachment
 from crawler.extraction.assemble import assemble
 from crawler.extraction.blocks import BlockReader, prune_boilerplate
 from crawler.extraction.document import Element, absolute_url, text_content, within
+from crawler.extraction.errors import NotAnArticle
 from crawler.extraction.selectors import ElementIndex, Selector
 
 _TTS_AUTHOR = re.compile(r"Theo tác giả\s*:\s*(?P<name>[^.]{2,80})\.?\s*$")

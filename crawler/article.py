@@ -1,4 +1,8 @@
-"""The Article record: what extraction produces and what the archive stores."""
+"""The Article record: what extraction produces and what the archive stores.
+
+It imports only the standard library, so the archive can store Articles without loading the
+extraction code (lxml, nh3, the layouts).
+"""
 
 from __future__ import annotations
 
@@ -75,12 +79,3 @@ class Article:
     def to_dict(self) -> dict:
         """A plain dict (images and attachments as lists of dicts), ready for JSON or storage."""
         return asdict(self)
-
-
-class NotAnArticle(Exception):
-    """The page is not an article (no title or no body). ``reason`` says which."""
-
-    def __init__(self, reason: str, url: str = "") -> None:
-        super().__init__(f"{reason}: {url}" if url else reason)
-        self.reason = reason
-        self.url = url

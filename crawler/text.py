@@ -409,3 +409,30 @@ def fold_in_place(text: str) -> str:
     lowered = text.lower()
     folded = fast_fold(lowered) if len(lowered) == len(text) else None
     return text.translate(_FOLD_TABLE) if folded is None else folded
+
+
+# --- Notice texts ---------------------------------------------------------------------------
+# The one list of texts a portal serves in place of an article, beside the boilerplate texts:
+# (kind, pattern), matched case-insensitively against NFC text. "removed" is a soft 404 (the
+# article may be gone for good); the other kinds say nothing about the article itself.
+# archive/changes.py decides what a match means (it never lets such a page replace an article).
+
+NOTICE_TEXTS: tuple[tuple[str, str], ...] = (
+    ("removed", r"(bài viết|tin bài|bài báo|nội dung|trang|tin)( này| bạn tìm| bạn yêu cầu)?"
+                r" (không tồn tại|không còn tồn tại)"),
+    ("removed", r"đã (bị )?(gỡ bỏ|gỡ|xóa|xoá|hủy|huỷ) khỏi hệ thống"),
+    ("removed", r"không tìm thấy (trang|bài viết|tin bài|nội dung)"),
+    ("removed", r"(page|article|content) (was )?not found|no longer (exists|available)"),
+    ("maintenance", r"(đang|tạm ngừng|tạm dừng)( hoạt động)?( để)? (bảo trì|nâng cấp)"),
+    ("maintenance", r"under maintenance|down for maintenance"),
+    ("error", r"(đã )?(xảy ra|có|gặp) lỗi (trong quá trình|khi) xử lý"),
+    ("error", r"lỗi hệ thống|lỗi máy chủ|internal server error|service unavailable"),
+    ("error", r"an error (has )?occurred"),
+    ("login", r"(vui lòng|bạn cần|bạn phải|cần|hãy) đăng nhập"),
+    ("login", r"đăng nhập để (xem|tiếp tục|truy cập)|please (log|sign) in"),
+    ("login", r"không có quyền truy cập|access denied"),
+    ("challenge", r"(bật|kích hoạt|cho phép) javascript|enable javascript"),
+    ("challenge", r"kiểm tra trình duyệt|checking your browser|just a moment"),
+    ("challenge", r"xác (minh|thực) (rằng )?bạn (là người|không phải (là )?robot)"),
+    ("challenge", r"quá nhiều (yêu cầu|truy cập)|too many requests"),
+)

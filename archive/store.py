@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from archive import schema, search
+from archive import guard, schema, search
 from archive.errors import (
     ArchiveEmpty,
     ArchiveError,
@@ -35,7 +35,9 @@ from crawler.text import fold_for_search
 
 logger = logging.getLogger(__name__)
 
-StoreOutcome = Literal["new", "changed", "unchanged"]
+# "held" and "refused": see archive.guard (a change kept until the run's end; a page that is
+# not the article).
+StoreOutcome = Literal["new", "changed", "unchanged", "held", "refused"]
 
 # Columns of `articles` that come straight from the Article record.
 _ARTICLE_FIELDS = (
@@ -310,6 +312,10 @@ class Archive:
         row.update(content_hash=content_hash, year=year_of(record.published))
         with write_transaction(self.db):
             current = self._article_row(record.url)
+            if current is None or current["content_hash"] != content_hash:
+                held = guard.intercept(self, record, current and current["id"], run_id)
+                if held is not None:
+                    return held
             if current is None:
                 article_id = self._insert_article(row, seen_at)
                 schema.index_pairs(self.db, article_id, _indexed_text(row))

@@ -63,7 +63,9 @@ def m007_held_changes(db: sqlite_utils.Database) -> None:
             reason TEXT NOT NULL DEFAULT '',
             article TEXT NOT NULL,
             fetched_at TEXT,
-            decided_at TEXT
+            decided_at TEXT,
+            kept_capture_id INTEGER,
+            kept_extractor_version TEXT
         )"""
     )
     db.execute("CREATE INDEX held_changes_run_text ON held_changes(run_id, text_key)")
@@ -120,6 +122,11 @@ def intercept(
     if article_id is None or not _holding(db, run_id):
         return None
     _insert(db, run_id, article_id, record, key, HELD, "")
+    db.execute(  # the provenance to give back if the change is kept out (see settle_run)
+        "UPDATE held_changes SET (kept_capture_id, kept_extractor_version) = "
+        "(SELECT capture_id, extractor_version FROM articles WHERE id = ?) WHERE id = ?",
+        [article_id, db.execute("SELECT last_insert_rowid()").fetchone()[0]],
+    )
     return HELD
 
 
@@ -133,18 +140,19 @@ def settle_run(archive: Archive, run_id: int, store: bool) -> Settlement:
     with write_transaction(db):
         db.execute("UPDATE held_runs SET settled_at = ? WHERE run_id = ?", [_now(), run_id])
     rows = db.execute(
-        "SELECT id, url, text_key, article FROM held_changes WHERE run_id = ? AND status = ? "
-        "ORDER BY id",
+        "SELECT id, url, text_key, article, article_id, kept_capture_id, kept_extractor_version "
+        "FROM held_changes WHERE run_id = ? AND status = ? ORDER BY id",
         [run_id, HELD],
     ).fetchall()
     from archive.store import as_article  # (archive.store imports this module)
 
-    for held_id, url, key, article_json in rows:
+    for held_id, url, key, article_json, article_id, *kept in rows:
         with write_transaction(db):
             urls = _urls_with_text(db, run_id, key, url)
             if urls >= SAME_TEXT_MIN_URLS:
                 reason = f"same_text:{urls}"
                 _decide(db, held_id, REFUSED, reason)
+                _give_back_provenance(db, article_id, kept)
                 record = as_article(json.loads(article_json))
                 _record_failure(archive, record, run_id, f"not_the_article:{reason}")
                 settlement.refused += 1
@@ -155,6 +163,7 @@ def settle_run(archive: Archive, run_id: int, store: bool) -> Settlement:
                 settlement.stored += 1
             else:
                 _decide(db, held_id, "mass_change", "the run changed too many articles at once")
+                _give_back_provenance(db, article_id, kept)
                 settlement.kept_out += 1
     return settlement
 
@@ -253,6 +262,13 @@ def _link_revision_to_capture(db: sqlite_utils.Database, url: str) -> None:
         "WHERE a.url = ?) AND capture_id IS NULL",
         [url, url, url],
     )
+
+
+def _give_back_provenance(db: sqlite_utils.Database, article_id: int, kept: list) -> None:
+    """The article's text stays the archived one: so does the capture it names. (The crawl
+    named the held change's capture as the article's when it held it.)"""
+    db.execute("UPDATE articles SET capture_id = ?, extractor_version = ? WHERE id = ?",
+               [*kept, article_id])  # fmt: skip
 
 
 def _now() -> str:

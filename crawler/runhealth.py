@@ -12,6 +12,11 @@ code   problem                     meaning
 5      ``listing_without_articles`` a listing page held no article links
 6      ``portal_unreachable``      no listing page could be fetched at all
 7      ``interrupted``             the run ended early (Ctrl-C, SIGTERM, a close condition)
+10     ``not_the_article``         more than FAILURE_THRESHOLD of the article pages were notices
+                                   (soft 404, maintenance, login...): nothing changed
+11     ``mass_change``             more than MASS_CHANGE_SHARE of the archived articles fetched
+                                   would change at once: none of the changes is stored
+                                   (archive.guard); ``-a accept_mass_change=1`` accepts them
 75     (crawler.commands.crawl)    another run holds the archive's lock
 =====  ==========================  ==========================================================
 
@@ -35,6 +40,8 @@ EXIT_CODES = {
     "listing_without_articles": 5,
     "portal_unreachable": 6,
     "interrupted": 7,
+    "not_the_article": 10,
+    "mass_change": 11,
 }
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 
@@ -88,17 +95,42 @@ def assess(stats: dict[str, Any], settings: Any = None) -> Verdict:
     attempted = articles + failed
     if failed and attempted and failed / attempted > threshold:
         problems.append("failures_over_threshold")
+    refused = int(stats.get("tinlanhdao/stored/refused", 0))
+    if refused and attempted and refused / attempted > threshold:
+        problems.append("not_the_article")
     fallback = layout_counts(stats).get("fallback", 0)
     if articles >= drift_min and fallback == articles:
         problems.append("layout_drift")
+    if is_mass_change(stats, settings):
+        problems.append("mass_change")
     codes = [EXIT_CODES[p] for p in problems]
     return Verdict(exit_status=max(codes, default=0), problems=problems)
+
+
+def would_change(stats: dict[str, Any]) -> tuple[int, int]:
+    """(archived articles that would change, archived articles fetched): the changes held until
+    the run's end, of the held, unchanged and refused pages (archive.guard)."""
+    changing = int(stats.get("tinlanhdao/stored/held", 0))
+    others = sum(int(stats.get(f"tinlanhdao/stored/{k}", 0)) for k in ("unchanged", "refused"))
+    return changing, changing + others
+
+
+def is_mass_change(stats: dict[str, Any], settings: Any = None) -> bool:
+    """More than MASS_CHANGE_SHARE (0.2) of the archived articles fetched, and at least
+    MASS_CHANGE_MIN_ARTICLES (5), would change at once, and the operator did not accept it."""
+    get = settings.getfloat if settings is not None else (lambda _k, d: d)
+    changing, fetched = would_change(stats)
+    return (changing >= get("MASS_CHANGE_MIN_ARTICLES", 5) and fetched > 0
+            and changing / fetched > get("MASS_CHANGE_SHARE", 0.2)
+            and not stats.get("tinlanhdao/accept_mass_change"))  # fmt: skip
 
 
 def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[str]:
     """The end-of-run summary, one readable block."""
     layouts = ", ".join(f"{k} {v}" for k, v in layout_counts(stats).items()) or "none"
     stored = {k: stats.get(f"tinlanhdao/stored/{k}", 0) for k in ("new", "changed", "unchanged")}
+    if "mass_change" not in verdict.problems:  # held changes are stored at the run's end
+        stored["changed"] += stats.get("tinlanhdao/stored/held", 0)
     failed = failed_pages(stats)
     explained = {
         "failures_over_threshold": "too many article pages failed (see the failures table)",
@@ -107,6 +139,12 @@ def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[st
         "listing_without_articles": "a listing page held no article links",
         "portal_unreachable": "the portal could not be reached",
         "interrupted": f"the run ended early ({stats.get('finish_reason')})",
+        "not_the_article": f"{stats.get('tinlanhdao/stored/refused', 0)} pages were notices, "
+                           "not the article (soft 404, maintenance, login...): nothing changed; "
+                           "see the failures table",
+        "mass_change": "{} of {} archived articles fetched would change at once; none of the "
+                       "changes was stored. If the portal really changed them, run again with "
+                       "-a accept_mass_change=1".format(*would_change(stats)),
     }
     lines = [
         "tinlanhdao run summary",
@@ -118,6 +156,8 @@ def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[st
         f"  articles: new {stored['new']}, changed {stored['changed']}, "
         f"unchanged {stored['unchanged']}, failed {failed}, "
         f"removed {stats.get('tinlanhdao/removed', 0)}",
+        f"  not the article: {stats.get('tinlanhdao/stored/refused', 0)} (notices, soft 404s: "
+        "recorded in failures, nothing changed)",
         f"  layouts: {layouts}",
     ]
     lines += [f"  problem: {p}: {explained[p]}" for p in verdict.problems] or ["  problems: none"]

@@ -421,7 +421,7 @@ class _Handler:
             raise ArchiveError(f"not stored: the page could not be captured: {record.url}")
         with write_transaction(self.archive.db):  # the article and its provenance, or neither
             outcome = self.archive.store_article(record, run_id)
-            if captured:
+            if captured and outcome != "refused":  # a refused page is not the article's source
                 self.warc.captures.set_provenance(record.url, capture_id, self.extractor,
                                                   record.fetched_at)  # fmt: skip
         return outcome

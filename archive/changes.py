@@ -62,7 +62,10 @@ SHRUNK_MIN_CHARS = 400  # ... of an archived body at least this long
 DECIDING = ("notice", "same_text", "replaced")
 VIETNAM = timezone(timedelta(hours=7))
 
-_NOTICES = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in NOTICE_TEXTS)
+# (kind, the pattern's leading plain phrase, the pattern): the phrase is looked for first (a
+# plain substring search, much faster than the regular expression over a whole page).
+_NOTICES = tuple((kind, re.split(r"[\\(\[.?*+|]", pattern)[0], re.compile(pattern))
+                 for kind, pattern in NOTICE_TEXTS)
 _WORD = re.compile(r"\w+")
 
 
@@ -118,10 +121,8 @@ class Judgement:
 def notice_kind(version: Version) -> str | None:
     """The kind of the first NOTICE_TEXTS entry found in the title, lead or body, or None."""
     text = _folded_case(" ".join((version.title, version.lead, version.body)))
-    for kind, pattern in _NOTICES:
-        if pattern.search(text):
-            return kind
-    return None
+    return next((kind for kind, phrase, pattern in _NOTICES
+                 if phrase in text and pattern.search(text)), None)
 
 
 def judge(archived: Version | None, new: Version, context: RunContext | None = None) -> Judgement:
@@ -129,8 +130,8 @@ def judge(archived: Version | None, new: Version, context: RunContext | None = N
     (None: the URL is not archived yet; then only the page's own signals count)."""
     context = context or RunContext()
     signals = []
-    kind = notice_kind(new)
-    if kind and len(new.body) <= NOTICE_MAX_CHARS and (
+    kind = notice_kind(new) if len(new.body) <= NOTICE_MAX_CHARS else None  # (articles: none)
+    if kind and (
         archived is None
         or (notice_kind(archived) != kind and body_kept(archived.body, new.body) < NOTICE_BODY_KEPT)
     ):

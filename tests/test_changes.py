@@ -150,6 +150,12 @@ def test_notice_words_inside_real_articles_do_not_refuse_them():
     corrected = dataclasses.replace(about, body="Hệ thống tạm ngừng hoạt động để bảo trì, "
                                                 "nâng cấp theo kế hoạch của Sở.")
     assert not judge(about, corrected, CONTEXT).not_the_article
+    new_short = Version("Kiểm tra công tác bảo trì cầu Cần Thơ", "Sáng 5/6, Phó Chủ tịch UBND "
+                        "thành phố kiểm tra công tác bảo trì, nâng cấp cầu; yêu cầu khắc phục "
+                        "lỗi hệ thống chiếu sáng và không để người dân phải đăng nhập nhiều lần "
+                        "trên cổng dịch vụ công.", TODAY)
+    assert notice_kind(new_short) is None  # a new URL's short article, dated today: stored
+    assert not judge(None, new_short, CONTEXT).not_the_article
     long_page = dataclasses.replace(archived, body="Vui lòng đăng nhập. " + "Nội dung dài. " * 90)
     assert "notice:login" not in judge(archived, long_page, CONTEXT).signals
 

@@ -12,9 +12,9 @@ code   problem                     meaning
 5      ``listing_without_articles`` a listing page held no article links
 6      ``portal_unreachable``      no listing page could be fetched at all
 7      ``interrupted``             the run ended early (Ctrl-C, SIGTERM, a close condition)
-10     ``not_the_article``         more than FAILURE_THRESHOLD of the article pages were notices
+11     ``not_the_article``         more than FAILURE_THRESHOLD of the article pages were notices
                                    (soft 404, maintenance, login...): nothing changed
-11     ``mass_change``             more than MASS_CHANGE_SHARE of the archived articles fetched
+12     ``mass_change``             more than MASS_CHANGE_SHARE of the archived articles fetched
                                    would change at once: none of the changes is stored
                                    (archive.guard); ``-a accept_mass_change=1`` accepts them
 75     (crawler.commands.crawl)    another run holds the archive's lock
@@ -40,8 +40,8 @@ EXIT_CODES = {
     "listing_without_articles": 5,
     "portal_unreachable": 6,
     "interrupted": 7,
-    "not_the_article": 10,
-    "mass_change": 11,
+    "not_the_article": 11,
+    "mass_change": 12,
 }
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 

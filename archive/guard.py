@@ -265,8 +265,14 @@ def _link_revision_to_capture(db: sqlite_utils.Database, url: str) -> None:
 
 
 def _give_back_provenance(db: sqlite_utils.Database, article_id: int, kept: list) -> None:
-    """The article's text stays the archived one: so does the capture it names. (The crawl
-    named the held change's capture as the article's when it held it.)"""
+    """The article's text stays the archived one: so does the capture it names. The crawl
+    named the held change's capture as the article's when it held it; that capture no longer
+    names the article either, so reprocessing never reads the change in through it."""
+    db.execute(
+        "UPDATE captures SET article_id = NULL WHERE id = "
+        "(SELECT capture_id FROM articles WHERE id = ?) AND id IS NOT ?",
+        [article_id, kept[0]],
+    )
     db.execute("UPDATE articles SET capture_id = ?, extractor_version = ? WHERE id = ?",
                [*kept, article_id])  # fmt: skip
 

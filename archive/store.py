@@ -2,7 +2,9 @@
 
 Storing is idempotent and loses nothing: an unchanged article moves ``last_seen`` and takes the
 latest extraction's derived fields (``_DERIVED_FIELDS``), no revision; a changed one updates the
-article row and adds one revision; no row is ever deleted. Each article is stored
+article row and adds one revision; no row is ever deleted. A new URL or a change first passes
+the guard (``archive.guard.intercept``): a page that is not the article is refused, and a crawl
+run's changes are held until its end. Each article is stored
 in its own transaction (or its own savepoint of a ``batch``), and the database runs in WAL mode
 so readers (Datasette, the CLI) and the crawl never block each other.
 """
@@ -294,7 +296,8 @@ class Archive:
         self, article: Article | dict[str, Any], run_id: int | None = None
     ) -> StoreOutcome:
         """Store one article in its own transaction (a savepoint inside ``batch``); return
-        "new", "changed" or "unchanged".
+        "new", "changed" or "unchanged" (or the guard's "refused" or "held", which change
+        nothing of the article: see ``archive.guard``).
 
         New: one articles row, its first revision, its images and attachments. Unchanged (same
         content hash): ``last_seen`` moves, and the fields derived from that same content

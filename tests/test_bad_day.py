@@ -18,6 +18,8 @@ import pytest
 from captures_support import capture_settings
 from conftest import EXPECTED_DIR, SITE_DIR, run_crawl
 
+from archive import Archive
+from archive.reprocess import reprocess
 from crawler.runhealth import EXIT_CODES
 from sample_portal.faults import NOTICE_KINDS, Edit, FaultPlan, FaultyPortal
 
@@ -175,6 +177,9 @@ def test_a_mass_change_stores_nothing_until_the_operator_accepts_it(archived, tm
         ("mass_change", 8)]
     for url in kept_out:  # the text is the archived one, and so is the capture it names
         assert after[url] == before[url]
+    with Archive(archive) as opened:  # nor does reprocessing read the kept-out pages in
+        assert reprocess(opened).changed == 0
+    assert articles(archive) == after
 
     accepted = crawl(FaultPlan(body_edits(8)), archive, "-a", "accept_mass_change=1")
     assert accepted.returncode == 0, accepted.stderr[-3000:]

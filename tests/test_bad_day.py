@@ -199,3 +199,39 @@ def test_a_few_edits_are_not_a_mass_change(archived, tmp_path):
     result = crawl(FaultPlan(body_edits(5)), archive)  # 5 of 28: under the share
     assert result.returncode == 0, result.stderr[-3000:]
     assert revisions(archive) == revisions_before + 5
+
+
+# --- the bad-day faults themselves ------------------------------------------------------------
+
+
+def test_each_bad_day_page_is_served_with_status_200_in_the_portals_chrome():
+    from datetime import datetime, timedelta, timezone
+    from urllib.request import urlopen
+
+    today = datetime.now(timezone(timedelta(hours=7))).strftime("%d/%m/%Y")
+    path = FaultPlan.article(EDITED[0])
+    for kind in sorted(NOTICE_KINDS):
+        with FaultyPortal(FaultPlan.bad_day(kind)) as portal:
+            with urlopen(portal.base_url + path) as answer:
+                status, page = answer.status, answer.read().decode("utf-8")
+        assert status == 200, kind
+        if kind == "challenge":  # a firewall's page, not the portal's
+            assert "SiteHeader" not in page and "JavaScript" in page
+        else:
+            assert 'class="SiteHeader"' in page and 'class="SiteFooter"' in page, kind
+            assert today in page, kind
+    soft = NOTICE_KINDS["soft404"]().page()
+    assert "<h1 class=\"ArticleHeader\">Thông báo</h1>" in soft
+    assert "Bài viết không tồn tại hoặc đã bị gỡ bỏ khỏi hệ thống…" in soft
+
+
+def test_faults_are_selected_on_the_command_line_like_the_others():
+    from sample_portal.faults import SoftNotFound, parse_fault
+
+    assert parse_fault("/x=soft404") == ("/x", SoftNotFound())
+    assert parse_fault("/x=edit:năm 2024=>năm 2025") == ("/x", Edit("năm 2024", "năm 2025"))
+    with pytest.raises(ValueError):
+        parse_fault("/x=soft404:3")
+    plan = FaultPlan.bad_day("login", edited=EDITED)
+    assert len(plan.paths) == 28
+    assert plan.paths[FaultPlan.article(EDITED[0])] == Edit(*EDITED[1:])

@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from archive.captures import m004_captures  # defined beside the captures it creates
-from archive.guard import m007_held_changes  # defined beside the guard that fills it
+from archive.guard import HELD_TABLES, m007_held_changes  # beside the guard that fills them
 from crawler.text import folded_words
 
 SEARCH_TABLE = "articles_fts"
@@ -314,6 +314,8 @@ TABLES: dict[str, TableSpec] = {
         ),
     )
 }
+
+TABLES.update({name: _table(name, text, *columns) for name, text, columns in HELD_TABLES})
 
 _FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "revisions": [("article_id", "articles", "id"), ("run_id", "crawl_runs", "id")],

@@ -83,7 +83,7 @@ _WITHOUT_MARKS = _MarkRemover()
 # fallback drop any block whose normalized text matches one of these patterns.
 
 _SHARE_TARGETS = (r"(Facebook|Zalo|Twitter|Tweet|Share|LinkedIn|E-?mail|Gửi email|In bài viết|"
-                  r"Bản in|In|Sao chép liên kết|Copy link)")
+                  r"In trang|Bản in|In|Sao chép liên kết|Copy link|Về đầu trang)")
 BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"Cỡ chữ\s*:.*",                       # font-size controls: "Cỡ chữ: +A | -A | Bản in"
     r"\+A\s*\|\s*-A.*",
@@ -94,8 +94,9 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"Tiêu đề bài viết\s*:.*Nội dung như sau\s*:.*",  # text-to-speech widget
     r"(Nghe|Đọc) bài( viết)?",
     r"THỐNG KÊ TRUY CẬP",                  # visit counter
-    r"(Đang truy cập|Đang online|Hôm nay|Hôm qua|Tháng hiện tại|Tuần hiện tại|Tổng|"
-    r"Tổng lượt truy cập|Lượt truy cập)\s*:?\s*[\d.,]*",
+    r"((Đang truy cập|Đang online|Hôm nay|Hôm qua|Tháng hiện tại|Tuần hiện tại|Tổng|"
+    r"Tổng lượt truy cập|Tổng truy cập|Lượt truy cập)\s*:?\s*[\d.,]*\s*)+",
+    r"Liên kết( website)?\s*:?",          # link-box headings
     r"ipv6 ready",                         # footer badges (image alt texts)
     r"Chung nhan Tin Nhiem Mang",
     r"Chứng nhận Tín Nhiệm Mạng",

@@ -87,7 +87,7 @@ def assemble(blocks: list[Block], *, lead: str = "", title: str = "") -> Content
             continue
         if _take_attachments(block, text, parts):
             continue
-        if isinstance(previous, Image) and not previous.caption and _is_caption(block, text):
+        if isinstance(previous, Image) and not previous.caption and is_caption(block, text):
             previous.caption, previous.credit = textnorm.split_photo_credit(text, True)
             previous = block
             continue
@@ -117,7 +117,8 @@ def _is_related_heading(text: str) -> bool:
     return len(heading) <= _RELATED_HEADING_MAX_CHARS and heading.lower() in _RELATED_HEADINGS
 
 
-def _is_caption(block: Block, text: str) -> bool:
+def is_caption(block: Block, text: str) -> bool:
+    """True when a text block right after an image reads as its caption."""
     if len(text) > _CAPTION_MAX_CHARS:
         return False
     if block.caption_hint or block.emphasized:

@@ -23,7 +23,7 @@ import lxml.etree
 from crawler import text as textnorm
 from crawler.article import Article, Attachment
 from crawler.extraction.assemble import assemble
-from crawler.extraction.blocks import BlockReader, prune_boilerplate
+from crawler.extraction.blocks import Block, BlockReader, prune_boilerplate
 from crawler.extraction.document import Element, absolute_url, text_content, within
 from crawler.extraction.errors import NotAnArticle
 from crawler.extraction.selectors import ElementIndex, Selector
@@ -129,6 +129,14 @@ class PageLayout:
                 result.append(Attachment(url=url, title=title or url.rsplit("/", 1)[-1]))
         return result
 
+    def prune(self, container: Element) -> None:
+        """Remove the boilerplate inside the content container."""
+        prune_boilerplate(container)
+
+    def blocks(self, container: Element) -> list[Block]:
+        """The container's blocks, in page order, that ``assemble`` turns into the article."""
+        return BlockReader(self.url).read(container)
+
     # --- the whole article ---
     def extract(self) -> Article:
         """Extract the article; raises NotAnArticle when there is no title or no body."""
@@ -138,11 +146,11 @@ class PageLayout:
         container = self.content()
         if container is None:
             raise NotAnArticle("no_content", self.url)
-        prune_boilerplate(container)
+        self.prune(container)
         if self.url.startswith(("http://", "https://")):
             _absolutize_links(container, self.url)
         lead = self.lead()
-        parts = assemble(BlockReader(self.url).read(container), lead=lead, title=title)
+        parts = assemble(self.blocks(container), lead=lead, title=title)
         if not parts.paragraphs:
             raise NotAnArticle("no_body", self.url)
         attachments = parts.attachments + [

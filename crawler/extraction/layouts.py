@@ -146,6 +146,8 @@ class PageLayout:
         container = self.content()
         if container is None:
             raise NotAnArticle("no_content", self.url)
+        if is_listing(container):
+            raise NotAnArticle("listing", self.url)
         self.prune(container)
         if self.url.startswith(("http://", "https://")):
             _absolutize_links(container, self.url)
@@ -173,6 +175,27 @@ class PageLayout:
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds")[:19] + "Z",
             layout=self.name,
         )
+
+
+_TEASER_LINKS = lxml.etree.XPath(
+    "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5][.//a[@href]]"
+)
+_TEASERS_MIN = 3  # a listing shows at least this many headlines with their links...
+_TEASER_SHARE = 0.6  # ...and their items hold this share of the text around the body
+
+
+def is_listing(container: Element) -> bool:
+    """True when the content container (with its parent) is a list of article teasers: many
+    linked headlines, each in an item with its summary, and little text outside them."""
+    around = container.getparent() if container.getparent() is not None else container
+    headings = _TEASER_LINKS(around)
+    if len(headings) < _TEASERS_MIN:
+        return False
+    items = {heading.getparent() for heading in headings if heading.getparent() is not None}
+    if len(items) < _TEASERS_MIN:  # (headings side by side in one box: a link list)
+        items = set(headings)
+    in_items = sum(len(text_content(item).strip()) for item in items if item is not around)
+    return in_items >= _TEASER_SHARE * len(text_content(around).strip())
 
 
 _LINKS_AND_IMAGES = lxml.etree.XPath(".//a[@href] | .//img[@src]")

@@ -170,9 +170,27 @@ _NAME_SEPARATORS = re.compile(r"[\s,\-–]+")
 
 
 def parse_labelled_byline(text: str, normalized: bool = False) -> str | None:
-    """Return the name in a labelled byline ("Tin, ảnh: Minh Huyền" -> "Minh Huyền"), else None."""
-    match = _BYLINE.match(text if normalized else clean_inline(text))
-    return clean_inline(match.group("name")) if match else None
+    """Return the name in a labelled byline ("Tin, ảnh: Minh Huyền" -> "Minh Huyền", "Theo Báo
+    Cần Thơ" -> "Báo Cần Thơ"), else None. A CMS account ("admin admin") is no name."""
+    text = text if normalized else clean_inline(text)
+    match = _BYLINE.match(text)
+    if match:
+        name = clean_inline(match.group("name"))
+    elif text.startswith("Theo ") and looks_like_name(text[5:], normalized=True):
+        name = text[5:]
+    else:
+        return None
+    return None if is_account_name(name) else name
+
+
+_ACCOUNT_WORDS = frozenset({"admin", "administrator", "quantri", "webmaster", "editor", "user",
+                            "test", "root", "bientap", "btv"})
+
+
+def is_account_name(name: str) -> bool:
+    """True for a CMS account shown where a byline goes ("admin admin", "webmaster")."""
+    folded = strip_marks(name).lower().split()
+    return bool(folded) and all(word in _ACCOUNT_WORDS for word in folded)
 
 
 def looks_like_name(text: str, max_words: int = 6, normalized: bool = False) -> bool:

@@ -109,26 +109,61 @@ class GenericNewsLayout(PageLayout):
         return ""
 
     def title(self) -> str:
-        meta_title = self._meta("og:title", "twitter:title")
+        """The heading that agrees with the page's metadata (og:title, a headline, <title>);
+        else the headline standing just before the body; else the metadata itself. Never a
+        box's, portlet's, menu's or sidebar's heading; a site name leaves <title> only when
+        the page names its site."""
+        site = self._meta("og:site_name", "application-name")
         page_title = textnorm.clean_inline(self.root.findtext(".//title") or "")
+        references = [r for r in (self._meta("og:title", "twitter:title"), self._headline(),
+                                  _without_site_name(page_title, site)) if r and r != site]
         headings = []
         for element in self.select(self._HEADINGS):
             text = textnorm.clean_inline(text_content(element))
-            if len(text) >= 15 and not _in_chrome(element, self._chrome):
+            if len(text) >= 15 and not _in_chrome(element, self._chrome) and not _in_box(element):
                 headings.append((element, text))
-        for reference in (meta_title, page_title):
+        for reference in references:
             for element, text in headings:
-                if reference and (text in reference or reference in text):
+                if text in reference or reference in text:
                     self._title_element = element
                     return text
+        before = self._headline_before_content()
+        if before is not None:
+            self._title_element = before
+            return textnorm.clean_inline(text_content(before))
         for element, text in headings:
             if element.tag == "h1" or class_words(element) & _TITLE_WORDS:
                 self._title_element = element
                 return text
-        if meta_title:
-            return meta_title
-        parts = [p.strip() for p in page_title.replace(" | ", " - ").split(" - ")]
-        return max(parts, key=len) if parts and parts[0] else ""
+        return references[0] if references else ""
+
+    def _headline(self) -> str:
+        """The headline that microdata names (itemprop="headline")."""
+        for itemprop in _ITEMPROPS(self.root):
+            if itemprop == "headline":
+                return textnorm.clean_inline(text_content(itemprop.getparent()))
+        return ""
+
+    def _headline_before_content(self) -> Element | None:
+        """The last short line of text before the body, outside chrome and boxes."""
+        container = self.content()
+        if container is None:
+            return None
+        found = None
+        for element in self.root.iter():
+            if element is container:
+                break
+            if not isinstance(element.tag, str) or element.tag in ("a", "title", "html"):
+                continue
+            text = _own_text(element) if element.tag != "p" else ""
+            if not 15 <= len(text) <= 250 or textnorm.parse_vietnamese_date(text):
+                continue
+            if textnorm.is_boilerplate(text, True) or any(a.tag == "a" for a in
+                                                             element.iterancestors()):
+                continue
+            if not _in_chrome(element, self._chrome) and not _in_box(element):
+                found = element
+        return found
 
     def published(self) -> str:
         for value in self._metadata_dates():
@@ -227,7 +262,9 @@ class GenericNewsLayout(PageLayout):
 
     def content(self) -> Element | None:
         """The element holding the article: the one holding the main text trafilatura finds,
-        else the block with the most paragraph text."""
+        else the block with the most paragraph text (found once)."""
+        if self._content is not None:
+            return self._content
         self._guide = main_text_of(self.root, self.url)  # (before any pruning of the tree)
         if self._guide is not None:
             self._content = _holder_of(self.root, self._guide, self._densest_block())
@@ -376,6 +413,28 @@ def _blocks_in_guide(blocks: list[Block], guide: MainText) -> list[Block]:
             if textnorm.parse_labelled_byline(text, True) or textnorm.looks_like_name(text):
                 kept.append(block)
     return kept
+
+
+_BOX_WORDS = frozenset({"portlet", "box", "boxheader", "module", "widget", "menuheader",
+                        "portlettitle", "boxtitle", "modulehead", "topper"})
+
+
+def _in_box(element: Element) -> bool:
+    """True for a box's own heading: its class, or its parent's, names a box or portlet."""
+    parent = element.getparent()
+    return bool((class_words(element) | (class_words(parent) if parent is not None else
+                                         frozenset())) & _BOX_WORDS)
+
+
+def _without_site_name(title: str, site: str) -> str:
+    """``title`` without the site's name at its start or end, when the page names its site."""
+    if site and title != site:
+        for separator in (" - ", " | ", " – ", " — ", " :: "):
+            if title.endswith(separator + site):
+                return title[: -len(separator + site)].strip()
+            if title.startswith(site + separator):
+                return title[len(site + separator):].strip()
+    return title
 
 
 def _elements_with_class_words(root: Element) -> list[tuple[Element, frozenset[str]]]:

@@ -344,41 +344,52 @@ def serve(host: str, port: int, db_path: Path) -> None:
     web.serve(db_path, host=host, port=port)
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--url", default="", help="The page's URL (default: its canonical link).")
-def extract(files: tuple[Path, ...], url: str) -> None:
-    """Extract the Article from saved pages and print it as JSON, using the crawl's layouts.
+# `tinlanhdao extract`'s exit statuses, one per kind of failure (see its help).
+EXTRACT_STATUS = {"not_article": 1, "unreachable": 3, "robots": 4, "not_html": 5, "bug": 70}
 
-    One file: indented JSON. Several: one JSON object per line. A file that cannot be read or
-    is not an article gets a one-line error on stderr; the exit status is then 1.
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("pages", nargs=-1, required=True, metavar="URL|FILE...")
+@click.option("--url", default="", help="A saved file's URL (default: its canonical link).")
+def extract(pages: tuple[str, ...], url: str) -> None:
+    """Extract the Article of a page, from the web or from a saved file, and print it as JSON.
+
+    A URL is fetched politely: the crawl's User-Agent, robots.txt obeyed, one request for the
+    page (a redirect is reported, not followed). For one page, what each known layout and the
+    fallback found is shown on stderr, so you see at once whether a known layout still
+    matches. One page: indented JSON; several: one JSON object per line.
+
+    \b
+    Exit status (several pages: the highest):
+      0  every page gave an article
+      1  not an article (the reason is printed), or a file cannot be read
+      3  the page cannot be fetched (network, timeout, HTTP error, redirect, too large)
+      4  robots.txt forbids fetching it
+      5  it is not HTML
+      70 a bug in the extraction code (please report it with the page)
 
     \b
     Example:
+      tinlanhdao extract https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho/...
       tinlanhdao extract saved/page.html --url https://www.cantho.gov.vn/...
       tinlanhdao extract saved/*.html > articles.jsonl
     """
     try:
-        from crawler.extraction import extract_page
-        from crawler.extraction.errors import NotAnArticle
+        from crawler.pagecheck import extract_one
     except ImportError as error:
         raise click.ClickException(f"Extraction is not available: {error}") from None
-    failed = 0
-    for file in files:
-        try:
-            article = extract_page(file.read_bytes(), url=url)
-        except OSError as error:
-            click.echo(f"{file}: cannot read: {error.strerror or error}", err=True)
-        except NotAnArticle as error:
-            click.echo(f"{file}: not an article: {error.reason}", err=True)
-        except Exception as error:  # a broken page must not stop the other files
-            click.echo(f"{file}: extraction failed: {type(error).__name__}: {error}", err=True)
+    status = 0
+    for page in pages:
+        outcome = extract_one(page, url, compare=len(pages) == 1)
+        for line in outcome.report:
+            click.echo(line, err=True)
+        if outcome.article is not None:
+            click.echo(dumps(outcome.article.to_dict(), indent=2 if len(pages) == 1 else None))
         else:
-            click.echo(dumps(article.to_dict(), indent=2 if len(files) == 1 else None))
-            continue
-        failed += 1
-    if failed:
-        sys.exit(1)
+            click.echo(f"{page}: {outcome.error}", err=True)
+            status = max(status, EXTRACT_STATUS[outcome.failure])
+    if status:
+        sys.exit(status)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)

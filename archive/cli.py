@@ -392,6 +392,62 @@ def extract(pages: tuple[str, ...], url: str) -> None:
         sys.exit(status)
 
 
+@main.group(context_settings=CONTEXT_SETTINGS)
+def layout() -> None:
+    """Page layouts: draft a new one when the portal's markup changes."""
+
+
+@layout.command("draft", context_settings=CONTEXT_SETTINGS)
+@click.argument("page", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The new layout's name (lowercase, hyphens).")
+@click.option("--url", default="", help="The page's URL (default: its canonical link).")
+@click.option("--charset", default=None, help="The page's charset, if it does not declare it.")
+@click.option("--group", default="drafted", show_default=True,
+              help="The fixture group (folder of tests/fixtures/pages) of the page.")
+@click.option("--origin", type=click.Choice(["real", "synthetic"]), default="real",
+              show_default=True, help="Whether the page was saved from a site or written.")
+@click.option("--source", default="", help="Where the page came from, for its meta file.")
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The clone of the project to write into (default: the one running).")
+def layout_draft(page: Path, name: str, url: str, charset: str | None, group: str,
+                 origin: str, source: str, into: Path | None) -> None:
+    """Draft a layout class from one saved page that the fallback reads.
+
+    Writes crawler/extraction/layout_NAME.py (selectors of the elements each field came from)
+    and a fixture (the page, its expected JSON, its meta file) under tests/fixtures/pages/GROUP/.
+    Existing files are never overwritten. Review the selectors, register the class in LAYOUTS
+    (crawler/extraction/__init__.py), and run the tests. Exit status 1 when nothing was written.
+
+    \b
+    Example:
+      tinlanhdao layout draft saved/article.html --name cantho-2027 --url https://www.cantho.gov.vn/...
+    """
+    from crawler.extraction.draft import DraftError, draft_from_file
+
+    if into is None:
+        import crawler
+
+        into = Path(crawler.__file__).resolve().parent.parent
+    try:
+        draft, written = draft_from_file(page, name, into, url=url, charset=charset,
+                                         group=group, origin=origin, source=source)
+    except OSError as error:
+        raise click.ClickException(f"{page}: cannot read: {error.strerror or error}") from None
+    except DraftError as error:
+        raise click.ClickException(f"{page}: {error}") from None
+    for path in written.paths:
+        click.echo(f"wrote {path}")
+    for note in draft.notes:
+        click.echo(f"review: {note}", err=True)
+    if written.differences:
+        click.echo(f"review: the drafted layout differs from the fallback on this page in: "
+                   f"{', '.join(written.differences)}", err=True)
+    else:
+        click.echo(f"{draft.class_name} extracts the same fields as the fallback on this page.")
+    click.echo(f"Next: review it, add {draft.class_name} to LAYOUTS in "
+               "crawler/extraction/__init__.py, run the tests.")
+
+
 @main.command(context_settings=CONTEXT_SETTINGS)
 @db_option
 def migrate(db_path: Path) -> None:

@@ -394,7 +394,12 @@ def extract(pages: tuple[str, ...], url: str) -> None:
 
 @main.group(context_settings=CONTEXT_SETTINGS)
 def layout() -> None:
-    """Page layouts: draft a new one when the portal's markup changes."""
+    """Page layouts: draft a new one when the portal's markup changes.
+
+    \b
+    Example:
+      tinlanhdao layout draft saved/article.html --name cantho-2027
+    """
 
 
 @layout.command("draft", context_settings=CONTEXT_SETTINGS)

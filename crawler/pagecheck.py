@@ -12,8 +12,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import crawler.extraction
 from crawler.article import Article
-from crawler.extraction import extract_page
 from crawler.extraction.compare import compare_layouts, report_lines
 from crawler.extraction.errors import NotAnArticle
 from crawler.fetch import FetchError, fetch_page
@@ -49,7 +49,10 @@ def extract_one(page: str, url: str = "", compare: bool = False) -> Outcome:
         except OSError as error:
             return Outcome(failure="not_article", error=f"cannot read: {error.strerror or error}")
     try:
-        article = extract_page(body, url, content_type=content_type)
+        # A file is extracted as before (the call a test may replace); a fetched page with the
+        # charset of its Content-Type.
+        fetched_as = {"content_type": content_type} if content_type else {}
+        article = crawler.extraction.extract_page(body, url, **fetched_as)
         report = []
         if compare:
             report = report_lines(compare_layouts(body, url, content_type=content_type),

@@ -132,3 +132,10 @@ def test_nothing_is_overwritten_and_bad_names_are_refused(project):
         result = CliRunner().invoke(main, ["layout", "draft", str(PAGES / "page-1.html"),
                                            "--name", name, "--into", str(project)])
         assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["layout"], ["layout", "draft"]])
+def test_the_layout_commands_have_help_with_an_example(command):
+    result = CliRunner().invoke(main, [*command, "-h"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output and "tinlanhdao layout draft" in result.output

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from click.testing import CliRunner
@@ -157,3 +159,52 @@ def test_a_missing_file_and_a_bug_are_one_line_each(monkeypatch, tmp_path):
     assert bug.exit_code == 70
     assert "a bug, please report it): TypeError: a bug at" in bug.stderr
     assert "Traceback" not in bug.output
+
+
+class _Odd(BaseHTTPRequestHandler):
+    """A server whose robots.txt is missing (404) or failing (503), and which redirects."""
+
+    def do_GET(self):  # noqa: N802
+        self.server.seen.append(self.path)
+        if self.path == "/robots.txt":
+            self.send_response(503 if self.server.robots_down else 404)
+            self.end_headers()
+        elif self.path == "/old":
+            self.send_response(301)
+            self.send_header("Location", "/new")
+            self.end_headers()
+        else:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def odd_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Odd)
+    server.seen, server.robots_down = [], False
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_a_redirect_is_reported_not_followed(odd_server):
+    base = f"http://127.0.0.1:{odd_server.server_address[1]}"
+    result = run(base + "/old")
+    assert result.exit_code == 3
+    assert "redirects (HTTP 301) to /new" in result.stderr
+    assert odd_server.seen == ["/robots.txt", "/old"]  # a 404 robots.txt: no rules
+
+
+def test_a_robots_txt_that_fails_forbids_everything(odd_server):
+    odd_server.robots_down = True
+    base = f"http://127.0.0.1:{odd_server.server_address[1]}"
+    result = run(base + "/new")
+    assert result.exit_code == 4 and "HTTP 503" in result.stderr
+    assert odd_server.seen == ["/robots.txt"]

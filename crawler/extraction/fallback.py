@@ -82,6 +82,7 @@ class GenericNewsLayout(PageLayout):
     """Layout-independent extraction of a news article page."""
 
     name = "fallback"
+    version = "1"  # bump when what the fallback extracts changes (crawler/version.py)
     _HEADINGS = Selector("h1, h2, h3, .title, .tieude, .news-title, .article-title")
 
     def __init__(self, root: Element, url: str, page: ElementIndex | None = None) -> None:

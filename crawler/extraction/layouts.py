@@ -35,6 +35,8 @@ class PageLayout:
     """Base class: a page layout with selectors; subclasses set the class attributes."""
 
     name = "base"
+    # What this layout extracts, declared: bump it when its output changes (crawler/version.py).
+    version = ""
     MARKER_CLASSES: frozenset[str] = frozenset()  # the page has an element with one of these
     ARTICLE: Selector | None = None  # the article block; other selectors search inside it
     TITLE: Selector | None = None
@@ -214,6 +216,7 @@ class CanThoCurrentLayout(PageLayout):
     """The current site, www.cantho.gov.vn (class names from a public scraper of it)."""
 
     name = "cantho-current"
+    version = "1"
     MARKER_CLASSES = frozenset({"ArticleDetail", "ArticleContent", "PostContent"})
     ARTICLE = Selector("div.ArticleDetail, div.PostDetail")
     TITLE = Selector(".ArticleHeader, .PostTitle, h1")
@@ -231,6 +234,7 @@ class WebSphereLayout(PageLayout):
     """The WebSphere Portal era site (now old.cantho.gov.vn): a WCM content portlet."""
 
     name = "cantho-websphere"
+    version = "1"
     MARKER_CLASSES = frozenset({"wcm-chitiet", "wcm-noidung"})
     ARTICLE = Selector("div.wcm-chitiet")
     TITLE = Selector(".wcm-tieude")

@@ -73,7 +73,7 @@ class Fixture:
         from crawler.extraction import NotAnArticle, extract_page
 
         try:
-            article = extract_page(self.page(), self.meta["url"], encoding=self.meta["charset"])
+            article = extract_page(self.page(), self.meta["url"], encoding=self.meta.get("charset"))
         except NotAnArticle as error:
             return {"not_an_article": error.reason}, ""
         fields = article.to_dict()

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 from captures_support import capture_settings
-from conftest import EXPECTED_DIR, SITE_DIR, run_crawl
+from conftest import SITE_DIR, run_crawl
+from support.fixture_pages import load_fixtures
 
 from archive import Archive
 from archive.reprocess import reprocess
@@ -24,6 +25,7 @@ from crawler.runhealth import EXIT_CODES
 from sample_portal.faults import NOTICE_KINDS, Edit, FaultPlan, FaultyPortal
 
 MANIFEST = json.loads((SITE_DIR / "manifest.json").read_text("utf-8"))
+TRUTHS = {f.name: f.expected for f in load_fixtures() if f.group == "sample_portal"}
 FULL = ("-a", "mode=full", *capture_settings())
 EDITED = ("2024-03-08-tiep-tong-lanh-su-nhat-ban",
           "vào cuối năm 2024", "vào tháng 11 năm 2024")  # a paragraph of that article changed
@@ -150,7 +152,7 @@ def body_edits(count: int) -> dict[str, Edit]:
     """Real edits of ``count`` sample articles: a few words of the first paragraph changed."""
     edits = {}
     for entry in MANIFEST:
-        truth = json.loads((EXPECTED_DIR / f"{entry['name']}.json").read_text("utf-8"))
+        truth = TRUTHS[entry["name"]]
         words = "<p>" + " ".join(truth["body"].split("\n\n")[0].split()[:4])
         page = (SITE_DIR / entry["file"]).read_bytes()  # (not the <meta> description's copy)
         if entry.get("charset", "utf-8") == "utf-8" and words.encode() in page:

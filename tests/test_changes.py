@@ -2,25 +2,24 @@
 
 Both sides: every bad-day page the sample portal serves (sample_portal/faults.py, written by
 us), extracted by the real extractor, is "not the article" against every sample article's
-truth (tests/fixtures/expected, the authored truth); and real edits of those same articles (a
-paragraph changed, a paragraph removed, a corrected title, a changed author or lead, a
-corrected date) are edits. Then the archive: a refused page changes nothing and is recorded
-with its reason; a soft 404 seen by two runs marks the article removed, and the article coming
-back clears it; a holding run stores its changes at its end, or keeps them out; reprocessing a
-notice capture leaves the article as it was.
+truth (tests/fixtures/pages/sample_portal/*.json, the authored truth); and real edits of those
+same articles (a paragraph changed, a paragraph removed, a corrected title, a changed author
+or lead, a corrected date) are edits. Then the archive: a refused page changes nothing and is
+recorded with its reason; a soft 404 seen by two runs marks the article removed, and the
+article coming back clears it; a holding run stores its changes at its end, or keeps them
+out; reprocessing a notice capture leaves the article as it was.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import EXPECTED_DIR
 from conftest_archive import SEED_PARAGRAPHS, seed_article
+from support.fixture_pages import load_fixtures
 
 from archive import Archive, guard
 from archive.changes import (
@@ -36,7 +35,7 @@ from archive.changes import (
 from crawler.extraction import extract_page
 from sample_portal.faults import NOTICE_KINDS, Notice
 
-TRUTHS = {path.stem: json.loads(path.read_text("utf-8")) for path in EXPECTED_DIR.glob("*.json")}
+TRUTHS = {f.name: f.expected for f in load_fixtures() if f.group == "sample_portal"}
 TODAY = datetime.now(VIETNAM).date().isoformat()
 CONTEXT = RunContext(crawl_day=TODAY)
 

@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest_archive import build_archive, da_nang_article, seed_article
+from support.articles import build_archive, da_nang_article, seed_article
 
 from archive import (
     Archive,

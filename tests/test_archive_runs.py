@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest_archive import build_archive, da_nang_article, other_article, seed_article
+from support.articles import build_archive, da_nang_article, other_article, seed_article
 
 from archive import Archive, ArchiveNotFound, ArchiveOutdated, schema
 from archive.cli import main

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import FIXTURE_BASE, load_truths
+from support.fixtures import FIXTURE_BASE, load_truths
 
 from crawler import text as textnorm
 from crawler.extraction import extract_page

@@ -34,7 +34,7 @@ from urllib.parse import quote, urlparse
 
 import lxml.html
 import pytest
-from conftest import ROOT, SITE_DIR, crawl_command
+from support.crawls import ROOT, SITE_DIR, crawl_command
 
 from sample_portal.faults import FaultPlan, FaultyPortal, Redirect
 from sample_portal.server import SECTION_PATH

@@ -24,7 +24,7 @@ from sample_portal.server import SITE_DIR, SamplePortal
 
 REPO = Path(__file__).resolve().parent.parent
 EXPECTED = REPO / "tests" / "fixtures" / "expected"
-SEED = Path("/work/shared/seeds/000_a6301915980d8912.txt")
+SEED = REPO.parent / "shared" / "seeds" / "000_a6301915980d8912.txt"  # ../shared beside the clone
 SECTION = "/hoat-dong-lanh-dao-thanh-pho"
 MANIFEST: list[dict[str, str]] = json.loads((SITE_DIR / "manifest.json").read_text("utf-8"))
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest_archive import build_archive, da_nang_article, other_article, seed_article
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils.cli import cli as sqlite_utils_cli
+from support.articles import build_archive, da_nang_article, other_article, seed_article
 
 from archive import Archive, QueryError, schema
 from archive.schema import pair_phrase, pair_text

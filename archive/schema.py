@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from archive.captures import m004_captures  # defined beside the captures it creates
-from crawler.text import folded_words
+from archive.folding import pair_text
 
 SEARCH_TABLE = "articles_fts"
 SEARCH_COLUMNS = ("title", "lead", "body")
@@ -416,20 +416,6 @@ def m003_run_details(db: sqlite_utils.Database) -> None:
         "WHERE articles_failed IS NULL AND failures IS NOT NULL"
     )
     db.table("articles").create_index(["removed_at"], if_not_exists=True)
-
-
-def pair_text(text: str | None) -> str:
-    """The pair index's text for ``text``: its folded words as adjacent pairs joined by '_'.
-
-    ``pair_text("Đà Nẵng mới")`` is ``"da_nang nang_moi"``; a one-word text has no pairs.
-    """
-    words = folded_words(text)
-    return " ".join(map("_".join, zip(words, words[1:], strict=False)))
-
-
-def pair_phrase(words: tuple[str, ...] | list[str]) -> str:
-    """The pair index's FTS5 phrase for two or more folded words: ``"da_nang nang_moi"``."""
-    return '"' + " ".join(f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)) + '"'
 
 
 def index_pairs(

@@ -29,9 +29,9 @@ from archive.errors import (
     ArticleNotFound,
     InvalidArticle,
 )
+from archive.folding import fold_for_search
 from archive.transactions import write_transaction
 from crawler.article import Article, Attachment, Image
-from crawler.text import fold_for_search
 
 logger = logging.getLogger(__name__)
 

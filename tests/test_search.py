@@ -16,17 +16,18 @@ from sqlite_utils.cli import cli as sqlite_utils_cli
 from support.articles import build_archive, da_nang_article, other_article, seed_article
 
 from archive import Archive, QueryError, schema
-from archive.schema import pair_phrase, pair_text
-from archive.search import ParsedQuery, highlight, parse_query, snippet
-from archive.web import build_datasette, metadata_for
-from crawler.text import (
+from archive.folding import (
     _FOLD_TABLE,
     WORD_PATTERN,
     fast_fold,
     fold_for_search,
     fold_in_place,
     folded_words,
+    pair_phrase,
+    pair_text,
 )
+from archive.search import ParsedQuery, highlight, parse_query, snippet
+from archive.web import build_datasette, metadata_for
 
 
 @pytest.fixture

@@ -20,12 +20,13 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from archive import schema, search
+from archive import index, migrations, schema, search
 from archive.errors import (
     ArchiveEmpty,
     ArchiveError,
     ArchiveNotFound,
     ArchiveOutdated,
+    ArchiveUnsupported,
     ArticleNotFound,
     InvalidArticle,
 )
@@ -119,7 +120,9 @@ class Archive:
     ``Archive(path)`` creates the file and its folders on first use, enables WAL and applies
     pending migrations. ``Archive(path, readonly=True)`` never writes: it raises
     ``ArchiveNotFound`` if there is no file, ``ArchiveEmpty`` if it has no archive tables, and
-    ``ArchiveOutdated`` if it needs migrations. Use it as a context manager or call ``close()``.
+    ``ArchiveOutdated`` if it needs migrations. Either way, a file that is not an archive, or
+    one whose schema this version does not know (``ArchiveUnsupported``), is refused untouched.
+    Use it as a context manager or call ``close()``.
     """
 
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
@@ -137,25 +140,36 @@ class Archive:
             self.db = sqlite_utils.Database(self.path)
         self.db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         self.db.register_function(fold_for_search, deterministic=True, name="fold")
-        if readonly:
-            self._check_readable()
-        else:
-            self.db.enable_wal()
-            # WAL + synchronous=NORMAL: each commit survives a crash of the crawl; only a power
-            # loss can lose the last commits before a checkpoint.
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            schema.migrate(self.db)
-
-    def _check_readable(self) -> None:
         try:
+            self._check_schema()
+            if not readonly:
+                self.db.enable_wal()
+                # WAL + synchronous=NORMAL: each commit survives a crash of the crawl; only a
+                # power loss can lose the last commits before a checkpoint.
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                migrations.migrate(self.db)
+        except sqlite3.DatabaseError as error:  # not a SQLite file at all
+            self.db.close()
+            raise ArchiveError(f"{self.path} is not a SQLite archive ({error}).") from error
+        except ArchiveError:
+            self.db.close()
+            raise
+
+    def _check_schema(self) -> None:
+        """Refuse a file this version must not read or write (see the class docstring)."""
+        applied = migrations.applied_migrations(self.db)
+        if not applied and self.db.table_names():
+            raise ArchiveError(f"{self.path} is not a tinlanhdao archive: it has other tables.")
+        unknown = migrations.unknown_migrations(self.db)
+        if unknown:
+            raise ArchiveUnsupported(str(self.path), unknown, migrations.SQUASHED)
+        if self.readonly:
             if not self.db.table("articles").exists():
                 raise ArchiveEmpty(str(self.path))
-            pending = schema.pending_migrations(self.db)
-        except sqlite3.DatabaseError as error:  # not a SQLite file at all
-            raise ArchiveError(f"{self.path} is not a SQLite archive ({error}).") from error
-        if pending:
-            raise ArchiveOutdated(str(self.path), pending)
+            pending = migrations.pending_migrations(self.db)
+            if pending:
+                raise ArchiveOutdated(str(self.path), pending)
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -312,7 +326,7 @@ class Archive:
             current = self._article_row(record.url)
             if current is None:
                 article_id = self._insert_article(row, seen_at)
-                schema.index_pairs(self.db, article_id, _indexed_text(row))
+                index.index_pairs(self.db, article_id, _indexed_text(row))
                 revision_id = self._add_revision(article_id, row, seen_at, run_id)
                 self._add_images(article_id, revision_id, record.images, record.attachments)
                 return "new"
@@ -329,7 +343,7 @@ class Archive:
                 "SELECT title, lead, body FROM articles WHERE id = ?", [article_id]
             ).fetchone()
             self.db.table("articles").update(article_id, row)
-            schema.index_pairs(self.db, article_id, _indexed_text(row), old=indexed)
+            index.index_pairs(self.db, article_id, _indexed_text(row), old=indexed)
             revision_id = self._add_revision(article_id, row, seen_at, run_id)
             self._replace_images_if_changed(article_id, revision_id, record, seen_at)
             return "changed"
@@ -660,4 +674,4 @@ class Archive:
 
     def rebuild_search_index(self) -> None:
         """Re-index every article (never use FTS5's 'rebuild': it loses the đ -> d copies)."""
-        schema.rebuild_search_index(self.db)
+        index.rebuild_search_index(self.db)

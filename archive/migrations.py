@@ -7,8 +7,9 @@ archive of one version has the same schema. A schema change is a new function ap
 ``MIGRATIONS`` (``m002_...``); an applied one is never edited. tests/support/schema.sql holds
 the schema the committed migrations produce, and a test compares a fresh archive with it.
 
-Each migration runs in its own write transaction (``BEGIN IMMEDIATE``), which re-reads the
-applied ones first: two processes opening a new archive at once apply it once.
+Each pending migration runs in its own write transaction (``BEGIN IMMEDIATE``), which re-reads
+the applied ones first: two processes opening a new archive at once apply it once, and opening
+an archive that is up to date takes no write lock.
 
 m001_base is the schema of the first release. The migrations of the development versions
 before it (m001_tables ... m006_compact_pairs) were squashed into it, as no archive had been
@@ -283,9 +284,11 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     applied. Check ``unknown_migrations`` first."""
     applied = []
     for migration in MIGRATIONS:
+        if migration.__name__ in applied_migrations(db):
+            continue  # read without the write lock: opening an up-to-date archive takes none
         with write_transaction(db):
             db.execute(MIGRATIONS_TABLE)
-            if migration.__name__ in applied_migrations(db):
+            if migration.__name__ in applied_migrations(db):  # another process was first
                 continue
             migration(db)
             db.execute(

@@ -118,3 +118,15 @@ def test_a_database_that_is_not_ours_is_refused_untouched(db_path: Path) -> None
         with pytest.raises(ArchiveError, match="not a SQLite archive"):
             Archive(text, readonly=readonly)
     assert text.read_text(encoding="utf-8") == "not a database\n" * 100
+
+
+def test_opening_an_up_to_date_archive_takes_no_write_lock(db_path: Path) -> None:
+    build_archive(db_path)
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process is writing (the crawl storing)
+    try:
+        with Archive(db_path) as archive:  # it waited 10 s, then failed, while it took the lock
+            assert archive.article_count() == 2
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -5,5 +5,6 @@ run_crawl``); tests/conftest.py keeps only pytest fixtures.
 - ``support.fixtures``: the extraction fixtures and their truth files;
 - ``support.articles``: articles written by us (and the real seed article) and archive builders;
 - ``support.captures``: crawls of the sample portal with WARC capture on, built once a session;
-- ``support.old_archives``: archives written by earlier versions, for the migration tests.
+- ``support.schema``: an archive's schema as text, the committed one (schema.sql), and an
+  archive written before the migrations were squashed.
 """

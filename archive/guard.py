@@ -1,8 +1,9 @@
 """The storing path's guard: a page that is not the article never changes it, and a crawl run's
 changes wait for the run's end, so a run that would change too much at once changes nothing.
 
-``Archive.store_article`` calls ``intercept`` (its one hook) for every new URL and every
-changed article, before anything is written. It judges the page (``archive.changes.judge``):
+``Archive.store_article`` calls ``intercept`` (its one hook) for every article it stores, in
+the same transaction, before anything is written; ``intercept`` judges new URLs and changed
+articles. It judges the page (``archive.changes.judge``):
 
 - **not the article** (a notice, the same text under many URLs, a wholesale replacement...):
   nothing of the article changes. The page is recorded in ``held_changes`` (status
@@ -28,79 +29,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlite_utils
 
+from archive import storing
 from archive.changes import SAME_TEXT_MIN_URLS, RunContext, Version, crawl_day, judge, text_key
+from archive.schema import utc_now as _now
 from archive.transactions import write_transaction
+from crawler.article import Article
 
 if TYPE_CHECKING:
     from archive.store import Archive
-    from crawler.article import Article
 
+GuardOutcome = Literal["held", "refused"]
 REFUSED = "refused"
 HELD = "held"
-
-
-# The two tables' documentation, as archive.schema.TABLES takes it (name, description,
-# (column, type, meaning)...): Datasette's metadata and docs/archive.md describe them from it.
-HELD_TABLES: tuple[tuple[str, str, tuple[tuple[str, type, str], ...]], ...] = (
-    ("held_runs", "Crawl runs that hold their changes until their end (archive/guard.py).", (
-        ("run_id", int, "The crawl run (crawl_runs.id)."),
-        ("started_at", str, "UTC time the run began holding."),
-        ("settled_at", str, "UTC time its held changes were settled; null while running (or "
-                            "if it died)."),
-    )),
-    ("held_changes", "Pages judged not the article, and changes a crawl run held until its "
-                     "end (archive/guard.py, archive/changes.py).", (
-        ("id", int, "Row id."),
-        ("run_id", int, "The crawl run (crawl_runs.id); null for tinlanhdao reprocess."),
-        ("article_id", int, "The archived article (articles.id); null for a URL not archived."),
-        ("url", str, "The article's URL."),
-        ("text_key", str, "Digest of the page's title and body: equal for the same text under "
-                          "any URL."),
-        ("status", str, "'held', 'stored', 'mass_change', 'abandoned', 'refused', "
-                        "'suspected_removal' or 'removal_confirmed'."),
-        ("reason", str, "The signals that refused the page ('notice:removed+replaced')."),
-        ("article", str, "The extracted page as JSON (the record the crawl would have stored)."),
-        ("fetched_at", str, "UTC time the page was fetched."),
-        ("decided_at", str, "UTC time of the status; null while held."),
-        ("kept_capture_id", int, "The article's capture_id when the change was held (given "
-                                 "back if the change is kept out)."),
-        ("kept_extractor_version", str, "The article's extractor_version then."),
-    )),
-)
-
-
-def m007_held_changes(db: sqlite_utils.Database) -> None:
-    """Pages judged not the article, and changes a crawl run holds until its end (frozen DDL)."""
-    db.execute(
-        """CREATE TABLE held_runs (
-            run_id INTEGER PRIMARY KEY REFERENCES crawl_runs(id),
-            started_at TEXT NOT NULL,
-            settled_at TEXT
-        )"""
-    )
-    db.execute(
-        """CREATE TABLE held_changes (
-            id INTEGER PRIMARY KEY,
-            run_id INTEGER REFERENCES crawl_runs(id),
-            article_id INTEGER REFERENCES articles(id),
-            url TEXT NOT NULL,
-            text_key TEXT NOT NULL,
-            status TEXT NOT NULL,
-            reason TEXT NOT NULL DEFAULT '',
-            article TEXT NOT NULL,
-            fetched_at TEXT,
-            decided_at TEXT,
-            kept_capture_id INTEGER,
-            kept_extractor_version TEXT
-        )"""
-    )
-    db.execute("CREATE INDEX held_changes_run_text ON held_changes(run_id, text_key)")
-    db.execute("CREATE INDEX held_changes_url ON held_changes(url)")
-    db.execute("CREATE INDEX held_changes_status ON held_changes(status)")
 
 
 @dataclass
@@ -129,24 +73,28 @@ def begin_run(archive: Archive, run_id: int) -> int:
 
 
 def intercept(
-    archive: Archive, record: Article, article_id: int | None, run_id: int | None
-) -> str | None:
-    """The storing path's hook, called inside the store's transaction for a new URL
-    (``article_id`` None) or a changed article: None to store it as usual, or the outcome
-    ``refused`` (not the article; recorded) or ``held`` (kept until the run's end)."""
-    db = archive.db
-    archived = None
-    if article_id is not None:
-        row = db.execute(
-            "SELECT title, body, published, author, lead FROM articles WHERE id = ?", [article_id]
-        ).fetchone()
-        archived = Version(*row)
+    db: sqlite_utils.Database, article: Article | dict[str, Any], run_id: int | None
+) -> GuardOutcome | None:
+    """The storing path's hook, called inside the store's transaction: None to store the
+    article as usual (unchanged, invalid, or judged a new article or a real edit), or the
+    outcome ``refused`` (not the article; recorded) or ``held`` (kept until the run's end)."""
+    record = storing.as_article(article)
+    if not (record.url and record.title and record.body):
+        return None  # storing refuses it (InvalidArticle)
+    row = db.execute(
+        "SELECT id, content_hash, title, body, published, author, lead FROM articles "
+        "WHERE url = ?", [record.url]
+    ).fetchone()
+    if row is not None and row[1] == record.compute_hash():
+        return None  # unchanged
+    article_id = row[0] if row is not None else None
+    archived = Version(*row[2:]) if row is not None else None
     new = Version.of(record)
     key = text_key(new)
     day = crawl_day(record.fetched_at or _now())
     judgement = judge(archived, new, RunContext(day, _urls_with_text(db, run_id, key, record.url)))
     if judgement.not_the_article:
-        _refuse(archive, record, article_id, run_id, key, judgement.reason,
+        _refuse(db, record, article_id, run_id, key, judgement.reason,
                 judgement.suspected_removal)  # fmt: skip
         return REFUSED
     if article_id is None or not _holding(db, run_id):
@@ -174,8 +122,6 @@ def settle_run(archive: Archive, run_id: int, store: bool) -> Settlement:
         "FROM held_changes WHERE run_id = ? AND status = ? ORDER BY id",
         [run_id, HELD],
     ).fetchall()
-    from archive.store import as_article  # (archive.store imports this module)
-
     for held_id, url, key, article_json, article_id, *kept in rows:
         with write_transaction(db):
             urls = _urls_with_text(db, run_id, key, url)
@@ -183,11 +129,11 @@ def settle_run(archive: Archive, run_id: int, store: bool) -> Settlement:
                 reason = f"same_text:{urls}"
                 _decide(db, held_id, REFUSED, reason)
                 _give_back_provenance(db, article_id, kept)
-                record = as_article(json.loads(article_json))
-                _record_failure(archive, record, run_id, f"not_the_article:{reason}")
+                record = Article(**json.loads(article_json))
+                _record_failure(db, record, run_id, f"not_the_article:{reason}")
                 settlement.refused += 1
             elif store:
-                archive.store_article(as_article(json.loads(article_json)), run_id)
+                storing.store_article(db, Article(**json.loads(article_json)), run_id)
                 _link_revision_to_capture(db, url)
                 _decide(db, held_id, "stored", "")
                 settlement.stored += 1
@@ -232,16 +178,15 @@ def _urls_with_text(db: sqlite_utils.Database, run_id: int | None, key: str, url
     return 1 + int(row[0])
 
 
-def _refuse(archive: Archive, record: Article, article_id: int | None, run_id: int | None,
-            key: str, reason: str, removal: bool) -> None:  # fmt: skip
-    db = archive.db
+def _refuse(db: sqlite_utils.Database, record: Article, article_id: int | None,
+            run_id: int | None, key: str, reason: str, removal: bool) -> None:  # fmt: skip
     status = "suspected_removal" if removal else REFUSED
     if removal and article_id is not None and _suspected_before(db, record.url, run_id):
         status = "removal_confirmed"
-        archive.mark_removed(record.url, record.fetched_at, f"soft_404:{reason}")
+        storing.mark_removed(db, record.url, record.fetched_at, f"soft_404:{reason}")
     _insert(db, run_id, article_id, record, key, status, reason)
     label = "suspected_removal" if removal else "not_the_article"
-    _record_failure(archive, record, run_id, f"{label}:{reason}")
+    _record_failure(db, record, run_id, f"{label}:{reason}")
 
 
 def _suspected_before(db: sqlite_utils.Database, url: str, run_id: int | None) -> bool:
@@ -256,12 +201,13 @@ def _suspected_before(db: sqlite_utils.Database, url: str, run_id: int | None) -
     return row is not None
 
 
-def _record_failure(archive: Archive, record: Article, run_id: int | None, reason: str) -> None:
+def _record_failure(db: sqlite_utils.Database, record: Article, run_id: int | None,
+                    reason: str) -> None:  # fmt: skip
     if run_id is None:  # reprocessing reports it instead
         return
-    archive.record_failure(record.url, reason, http_status=None, run_id=run_id,
-                           detail="the page served is not the article; nothing was changed",
-                           failed_at=record.fetched_at)  # fmt: skip
+    storing.record_failure(db, record.url, reason, None, run_id,
+                           "the page served is not the article; nothing was changed",
+                           record.fetched_at)  # fmt: skip
 
 
 def _insert(db: sqlite_utils.Database, run_id: int | None, article_id: int | None,
@@ -305,12 +251,6 @@ def _give_back_provenance(db: sqlite_utils.Database, article_id: int, kept: list
     )
     db.execute("UPDATE articles SET capture_id = ?, extractor_version = ? WHERE id = ?",
                [*kept, article_id])  # fmt: skip
-
-
-def _now() -> str:
-    from archive.schema import utc_now
-
-    return utc_now()
 
 
 def as_outcome_counts(settlement: Settlement) -> dict[str, Any]:

@@ -53,7 +53,7 @@ from twisted.internet.interfaces import IReadDescriptor
 from zope.interface import implementer
 
 from archive import ArchiveError, InvalidArticle, default_archive_path
-from archive.store import as_article
+from archive.storing import as_article
 from archive.transactions import write_transaction
 from crawler.version import extractor_version
 

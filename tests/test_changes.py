@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest_archive import SEED_PARAGRAPHS, seed_article
+from support.articles import SEED_PARAGRAPHS, seed_article
 from support.fixture_pages import load_fixtures
 
 from archive import Archive, guard
@@ -305,7 +305,7 @@ def test_changes_held_by_a_run_that_died_are_abandoned_by_the_next(tmp_path):
 def test_the_migration_is_recorded(tmp_path):
     with Archive(tmp_path / "a.db") as archive:
         names = [r for (r,) in rows(archive, "select name from migrations")]
-    assert names[-1] == "m007_held_changes"
+    assert names[-1] == "m002_held_changes"
     connection = sqlite3.connect(tmp_path / "a.db")
     tables = {r for (r,) in connection.execute("select name from sqlite_master")}
     assert {"held_runs", "held_changes"} <= tables
@@ -316,7 +316,7 @@ def test_the_migration_is_recorded(tmp_path):
 
 def test_reprocessing_a_notice_capture_leaves_the_article_and_reports_it(tmp_path, monkeypatch):
     """The latest capture of one article is (as reprocessing reads it) a soft 404."""
-    from captures_support import crawled
+    from support.captures import crawled
 
     import crawler.extraction
     from archive.reprocess import reprocess

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT
+from support.crawls import ROOT
 
 
 def test_three_kills_lose_nothing_and_duplicate_nothing():

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import SITE_DIR, run_crawl
+from support.crawls import SITE_DIR, run_crawl
 
 from sample_portal.server import SamplePortal
 

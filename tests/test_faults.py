@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT, SITE_DIR, crawl_command
+from support.crawls import ROOT, SITE_DIR, crawl_command
 
 from crawler.runhealth import EXIT_CODES
 from sample_portal.faults import (

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from conftest_archive import da_nang_article, seed_article
 from scrapy import Spider
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
+from support.articles import da_nang_article, seed_article
 
 from crawler.items import PageFailure, RemovedArticle
 from crawler.pipelines import StorePipeline, ValidatePipeline, is_iso_date, run_status
@@ -224,7 +224,7 @@ import os, sys
 from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 sys.path.insert(0, os.environ["TESTS_DIR"])
-from conftest_archive import da_nang_article, seed_article
+from support.articles import da_nang_article, seed_article
 from crawler.items import PageFailure
 
 class ItemsSpider(Spider):

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, crawl_command, run_crawl
-from conftest_archive import da_nang_article, seed_article
+from support.articles import da_nang_article, seed_article
+from support.crawls import ROOT, crawl_command, run_crawl
 
 from archive.captures import Captures, read_record
 from crawler.capture import CaptureResult

@@ -15,8 +15,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import SITE_DIR, run_crawl
 from support.captures import capture_settings
+from support.crawls import SITE_DIR, run_crawl
 from support.fixture_pages import load_fixtures
 
 from archive import Archive

@@ -18,9 +18,11 @@ articles. It judges the page (``archive.changes.judge``):
   ``held``. At the run's end, ``settle_run`` judges the held changes again with the whole run
   in view (the same text under many URLs) and either stores them as revisions (``stored``) or,
   when the run's verdict is a mass change, keeps them out (``mass_change``): they stay in
-  ``held_changes``, and an operator who accepts them runs the crawl again with
-  ``-a accept_mass_change=1``. Changes held by a run that died are marked ``abandoned`` when
-  the next run begins (the next run that fetches the article sees the change again).
+  ``held_changes``, the article keeps naming the capture of its archived text (so
+  ``tinlanhdao reprocess`` cannot read the change in), and an operator who accepts them runs
+  the crawl again with ``-a accept_mass_change=1``. Changes held by a run that died are
+  marked ``abandoned`` when the next run begins (the next run that fetches the article sees
+  the change again).
 - anything else (a new article; an edit outside a holding run, such as ``tinlanhdao
   reprocess``): stored as usual.
 """

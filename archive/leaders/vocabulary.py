@@ -77,7 +77,7 @@ HEADS: dict[str, dict[str, str]] = {
     "Chủ tịch": {"UBND": "Chủ tịch UBND", "HĐND": "Chủ tịch HĐND", "UBMTTQ": "Chủ tịch UBMTTQ"},
     # Offices of the city outside the list: role OTHER.
     f"{_UY_CAP} viên Ban Thường vụ": {"Thành ủy": OTHER},
-    r"(?:Phó\s+)?Trưởng Ban [a-zà-ỹđ]+(?: [a-zà-ỹđ]+)?": {"Thành ủy": OTHER},
+    r"(?:Phó\s+)?Trưởng Ban [^\W\d_]+(?: [a-zà-ỹđ]+)?": {"Thành ủy": OTHER},
     f"Chủ nhiệm {_UY_CAP} ban Kiểm tra": {"Thành ủy": OTHER},
 }
 

@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from archive.captures import m004_captures  # defined beside the captures it creates
+from archive.leaders.tables import m007_leaders  # defined beside the rules that fill them
 from crawler.text import folded_words
 
 SEARCH_TABLE = "articles_fts"
@@ -496,6 +497,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m004_captures,
     m005_search_pairs,
     m006_compact_pairs,
+    m007_leaders,
 ]
 
 

@@ -29,6 +29,7 @@ from archive.errors import (
     ArticleNotFound,
     InvalidArticle,
 )
+from archive.leaders.tables import index_article as index_leaders
 from archive.transactions import write_transaction
 from crawler.article import Article, Attachment, Image
 from crawler.text import fold_for_search
@@ -315,6 +316,7 @@ class Archive:
                 schema.index_pairs(self.db, article_id, _indexed_text(row))
                 revision_id = self._add_revision(article_id, row, seen_at, run_id)
                 self._add_images(article_id, revision_id, record.images, record.attachments)
+                index_leaders(self.db, article_id, record)
                 return "new"
             article_id = current["id"]
             last_seen = max(current["last_seen"] or "", seen_at)
@@ -332,6 +334,7 @@ class Archive:
             schema.index_pairs(self.db, article_id, _indexed_text(row), old=indexed)
             revision_id = self._add_revision(article_id, row, seen_at, run_id)
             self._replace_images_if_changed(article_id, revision_id, record, seen_at)
+            index_leaders(self.db, article_id, record)
             return "changed"
 
     def _article_row(self, url: str) -> dict[str, Any] | None:

@@ -1,0 +1,306 @@
+"""The leaders in the archive: tables people, people_terms, mentions, activities, and their
+filling as articles are stored.
+
+``m007_leaders`` creates the tables (frozen DDL, appended to ``archive.schema.MIGRATIONS``).
+``index_article`` is the one call the archive makes when it stores a new or changed article: it
+replaces that article's mentions and activity and links office-only mentions by date.
+``reindex_all`` refills the tables for the whole archive, after the rules or the people file
+changed (``tinlanhdao reindex-leaders``). Every mention and activity row carries the rules'
+version; ``leaders_state`` records the version and the people file of the last full refill.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from archive.leaders import RULES_VERSION, Analysis, analyze, vocabulary
+from archive.leaders.people import People, fold, load_people
+from archive.transactions import write_transaction
+
+logger = logging.getLogger(__name__)
+
+LEADERS_DDL = """
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    folded TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    in_people_file INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX people_folded ON people(folded);
+CREATE TABLE people_terms (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    role TEXT NOT NULL,
+    from_date TEXT NOT NULL,
+    to_date TEXT NOT NULL,
+    source TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+CREATE INDEX people_terms_person ON people_terms(person_id);
+CREATE TABLE mentions (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    published TEXT NOT NULL,
+    person_id INTEGER REFERENCES people(id),
+    person TEXT NOT NULL,
+    name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    role TEXT NOT NULL,
+    organization TEXT NOT NULL,
+    part TEXT NOT NULL,
+    part_index INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    inferred INTEGER NOT NULL DEFAULT 0,
+    inferred_from TEXT NOT NULL DEFAULT '',
+    rules_version TEXT NOT NULL
+);
+CREATE INDEX mentions_article ON mentions(article_id);
+CREATE INDEX mentions_person ON mentions(person_id);
+CREATE INDEX mentions_role_published ON mentions(role, published);
+CREATE TABLE activities (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+    activity TEXT NOT NULL,
+    phrase TEXT NOT NULL,
+    rules_version TEXT NOT NULL
+);
+CREATE INDEX activities_activity ON activities(activity);
+CREATE TABLE leaders_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE VIEW leader_roles AS
+    SELECT person_id, person, role,
+           count(DISTINCT article_id) AS articles,
+           min(published) AS first_seen,
+           max(published) AS last_seen
+    FROM mentions
+    WHERE person_id IS NOT NULL AND inferred = 0
+    GROUP BY person_id, role;
+"""
+
+
+def m007_leaders(db: Any) -> None:
+    """Create people, people_terms, mentions, activities, leaders_state and the leader_roles
+    view (archive/leaders/tables.py). Existing articles are indexed by
+    ``tinlanhdao reindex-leaders``; new ones as they are stored."""
+    for statement in LEADERS_DDL.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+# --- Filling ---------------------------------------------------------------------------------
+
+
+def index_article(db: Any, article_id: int, article: Any, people: People | None = None) -> None:
+    """Replace the mentions and activity of one stored article (an Article or a dict), inside
+    the caller's transaction, and link office-only mentions of the roles it touches by date.
+
+    A failure of the rules (a bug, never the data's fault) is logged and leaves the article
+    without mentions rather than failing its storage; ``reindex-leaders`` fills it later."""
+    people = people or load_people()
+    synced = _sync_people_file(db, people)
+    db.execute("DELETE FROM mentions WHERE article_id = ?", [article_id])
+    db.execute("DELETE FROM activities WHERE article_id = ?", [article_id])
+    try:
+        analysis = analyze(article)
+    except Exception as error:  # noqa: BLE001 - the article must be stored whatever the rules do
+        logger.error("leaders: article %s not analysed (%s: %s)", article_id,
+                     type(error).__name__, error)
+        return
+    published = _day(article)
+    _insert(db, article_id, published, analysis, people)
+    roles = None if synced else {m.role for m in analysis.mentions}
+    resolve_offices(db, people, roles)
+
+
+def _day(article: Any) -> str:
+    published = article.get("published") if isinstance(article, dict) else article.published
+    return (published or "")[:10]
+
+
+def _insert(db: Any, article_id: int, published: str, analysis: Analysis, people: People) -> None:
+    rows = []
+    for m in analysis.mentions:
+        person = people.canonical(m.person) if m.person else ""
+        person_id = _person_id(db, person) if person else None
+        rows.append((article_id, published, person_id, person, m.name, m.title, m.role,
+                     m.organization, m.part, m.index, m.start, m.end, m.kind,
+                     analysis.rules_version))
+    db.conn.executemany(
+        "INSERT INTO mentions (article_id, published, person_id, person, name, title, role, "
+        "organization, part, part_index, start, end, kind, rules_version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    db.execute(
+        "INSERT INTO activities (article_id, activity, phrase, rules_version) VALUES (?, ?, ?, ?)",
+        [article_id, analysis.activity.activity, analysis.activity.phrase, analysis.rules_version],
+    )
+
+
+def _person_id(db: Any, name: str) -> int:
+    row = db.execute("SELECT id FROM people WHERE name = ?", [name]).fetchone()
+    if row:
+        return row[0]
+    return db.execute(
+        "INSERT INTO people (name, folded) VALUES (?, ?)", [name, fold(name)]
+    ).lastrowid
+
+
+def _state(db: Any, key: str) -> str:
+    row = db.execute("SELECT value FROM leaders_state WHERE key = ?", [key]).fetchone()
+    return row[0] if row else ""
+
+
+def _set_state(db: Any, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO leaders_state (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+def _sync_people_file(db: Any, people: People) -> bool:
+    """Copy the people file into people and people_terms when the archive holds another
+    version of it; True when it did. A person no longer in the file stays (the archive's
+    mentions may name them) with in_people_file 0."""
+    if _state(db, "people_file_sha256") == people.digest:
+        return False
+    db.execute("UPDATE people SET in_people_file = 0, aliases = '[]'")
+    db.execute("DELETE FROM people_terms")
+    for person in people.people:
+        person_id = _person_id(db, person.name)
+        db.execute(
+            "UPDATE people SET in_people_file = 1, aliases = ? WHERE id = ?",
+            [json.dumps(person.aliases, ensure_ascii=False), person_id],
+        )
+        db.conn.executemany(
+            "INSERT INTO people_terms (person_id, role, from_date, to_date, source, note) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(person_id, t.role, t.start, t.end, t.source, t.note) for t in person.terms],
+        )
+    # Names written in the archive that the file now gives as aliases: one person.
+    for person in people.people:
+        for alias in person.aliases:
+            _merge(db, alias, person.name)
+    _set_state(db, "people_file_sha256", people.digest)
+    _set_state(db, "people_file", str(people.path or ""))
+    return True
+
+
+def _merge(db: Any, alias: str, name: str) -> None:
+    row = db.execute("SELECT id FROM people WHERE name = ?", [alias]).fetchone()
+    if not row or alias == name:
+        return
+    target = _person_id(db, name)
+    db.execute("UPDATE mentions SET person_id = ?, person = ? WHERE person_id = ?",
+               [target, name, row[0]])
+    db.execute("DELETE FROM people WHERE id = ?", [row[0]])
+
+
+def resolve_offices(db: Any, people: People, roles: Iterable[str] | None = None) -> int:
+    """Link office-only mentions the article itself does not link (of ``roles``, or all) to
+    the holder of the office on the article's day: from the people file, else from the
+    archive (the one person named in that role in articles on both sides of the day). Only
+    one-holder offices. Returns how many mentions changed."""
+    wanted = vocabulary.SINGLE_HOLDER_ROLES if roles is None else (
+        set(roles) & vocabulary.SINGLE_HOLDER_ROLES)
+    changed = 0
+    for role in sorted(wanted):
+        spans = db.execute(
+            "SELECT person_id, person, min(published), max(published) FROM mentions "
+            "WHERE role = ? AND inferred = 0 AND person_id IS NOT NULL AND published != '' "
+            "GROUP BY person_id",
+            [role],
+        ).fetchall()
+        open_mentions = db.execute(
+            "SELECT id, published, person_id, inferred_from FROM mentions WHERE role = ? "
+            "AND kind = 'office_only' AND (person_id IS NULL OR inferred = 1)",
+            [role],
+        ).fetchall()
+        for mention_id, day, old_person, old_source in open_mentions:
+            person_id, source = _holder(db, people, role, day, spans)
+            if (person_id, source) == (old_person, old_source):
+                continue
+            person = _name_of(db, person_id) if person_id else ""
+            db.execute(
+                "UPDATE mentions SET person_id = ?, person = ?, inferred = ?, inferred_from = ? "
+                "WHERE id = ?",
+                [person_id, person, 1 if person_id else 0, source, mention_id],
+            )
+            changed += 1
+    return changed
+
+
+def _holder(db: Any, people: People, role: str, day: str, spans: list) -> tuple[int | None, str]:
+    if not day:
+        return None, ""
+    held = people.holder_on(role, day)
+    if held:
+        name, term = held
+        return _person_id(db, name), f"people file: {term.source}"
+    inside = [(pid, name, first, last) for pid, name, first, last in spans if first <= day <= last]
+    if len(inside) == 1:
+        _, name, first, last = inside[0]
+        return inside[0][0], f"archive: {name} named {role} from {first} to {last}"
+    return None, ""
+
+
+def _name_of(db: Any, person_id: int) -> str:
+    return db.execute("SELECT name FROM people WHERE id = ?", [person_id]).fetchone()[0]
+
+
+def reindex_all(
+    db: Any, people: People | None = None, progress: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    """Refill mentions and activities for every article with the current rules and people
+    file, in one transaction; return counts. People no article names any more and who are not
+    in the file are removed."""
+    people = people or load_people()
+    with write_transaction(db):  # readers see the old tables or the new, never half
+        db.execute("DELETE FROM mentions")
+        db.execute("DELETE FROM activities")
+        db.execute("DELETE FROM leaders_state WHERE key = 'people_file_sha256'")
+        _sync_people_file(db, people)
+        count = 0
+        articles = db.execute("SELECT id, title, lead, body, published FROM articles").fetchall()
+        for article_id, title, lead, body, published in articles:
+            images = [
+                {"caption": row[0]}
+                for row in db.execute(
+                    "SELECT caption FROM images WHERE article_id = ? AND replaced_at IS NULL "
+                    "ORDER BY position",
+                    [article_id],
+                ).fetchall()
+            ]
+            article = {"title": title, "lead": lead, "body": body, "published": published,
+                       "images": images}
+            try:
+                analysis = analyze(article)
+            except Exception as error:  # noqa: BLE001 - one article's failure is reported
+                logger.error("leaders: article %s not analysed (%s: %s)", article_id,
+                             type(error).__name__, error)
+                continue
+            _insert(db, article_id, (published or "")[:10], analysis, people)
+            count += 1
+            if progress:
+                progress(count)
+        resolve_offices(db, people)
+        db.execute(
+            "DELETE FROM people WHERE in_people_file = 0 "
+            "AND id NOT IN (SELECT person_id FROM mentions WHERE person_id IS NOT NULL)"
+        )
+        _set_state(db, "rules_version", RULES_VERSION)
+    return {
+        "rules_version": RULES_VERSION,
+        "articles": count,
+        "mentions": db.execute("SELECT count(*) FROM mentions").fetchone()[0],
+        "people": db.execute("SELECT count(DISTINCT person_id) FROM mentions").fetchone()[0],
+        "inferred": db.execute("SELECT count(*) FROM mentions WHERE inferred = 1").fetchone()[0],
+    }

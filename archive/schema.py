@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from archive.captures import m004_captures  # defined beside the captures it creates
-from archive.leaders.tables import m007_leaders  # defined beside the rules that fill them
+from archive.leaders.tables import LEADER_TABLES, m007_leaders  # beside the rules filling them
 from crawler.text import folded_words
 
 SEARCH_TABLE = "articles_fts"
@@ -314,6 +314,8 @@ TABLES: dict[str, TableSpec] = {
         ),
     )
 }
+
+TABLES.update((n, _table(n, d, *c)) for n, (d, c) in LEADER_TABLES.items())  # m007
 
 _FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "revisions": [("article_id", "articles", "id"), ("run_id", "crawl_runs", "id")],

@@ -85,6 +85,74 @@ CREATE VIEW leader_roles AS
 """
 
 
+# Each table's meaning and columns, for archive.schema.TABLES (docs and Datasette metadata):
+# {table: (description, ((column, type, description), ...))}.
+LEADER_TABLES: dict[str, tuple[str, tuple[tuple[str, type, str], ...]]] = {
+    "people": (
+        "Leaders of the city: every person an article names with an office, and everyone in the "
+        "people file (archive/leaders/people.json or $TINLANHDAO_PEOPLE).",
+        (
+            ("id", int, "Person id (mentions.person_id)."),
+            ("name", str, "The person's name, normalized (or as the people file writes it)."),
+            ("folded", str, "The name without accents or case, for lookups: 'nguyen ngoc he'."),
+            ("aliases", str, "JSON list of other spellings, from the people file."),
+            ("in_people_file", int, "1 if the people file lists the person."),
+        ),
+    ),
+    "people_terms": (
+        "Terms in office from the people file, each with its public source.",
+        (
+            ("id", int, "Row id."),
+            ("person_id", int, "The person (people.id)."),
+            ("role", str, "Normalized role: 'Chủ tịch UBND', 'Bí thư Thành ủy', ... or 'other'."),
+            ("from_date", str, "First day as the file gives it (YYYY[-MM[-DD]]); '' unknown."),
+            ("to_date", str, "Last day as the file gives it; '' unknown or still in office."),
+            ("source", str, "Where the term is established (a public page)."),
+            ("note", str, "What the source says, in short."),
+        ),
+    ),
+    "mentions": (
+        "Every leader mention found in an article's title, lead, body or captions.",
+        (
+            ("id", int, "Row id."),
+            ("article_id", int, "The article (articles.id)."),
+            ("published", str, "The article's publication day (YYYY-MM-DD)."),
+            ("person_id", int, "The person (people.id); null when nobody is known."),
+            ("person", str, "The person's normalized name; '' when nobody is known."),
+            ("name", str, "The name as written; '' when only the office is written."),
+            ("title", str, "The title as written ('Phó Chủ tịch UBND TP Cần Thơ')."),
+            ("role", str, "Normalized role (docs/leaders.md) or 'other'."),
+            ("organization", str, "'Thành ủy', 'UBND', 'HĐND' or 'UBMTTQ'."),
+            ("part", str, "Where: 'title', 'lead', 'body' or 'caption'."),
+            ("part_index", int, "Which caption (0 = the article's first image); 0 otherwise."),
+            ("start", int, "Character offset of the mention in that text."),
+            ("end", int, "Character offset just after the mention."),
+            ("kind", str, "'title_first', 'name_first', 'name_again' or 'office_only'."),
+            ("inferred", int, "1 if the person was linked by the article's date, not its text."),
+            ("inferred_from", str, "For an inferred link: the people file's source, or the "
+             "archive's own appearances that gave it."),
+            ("rules_version", str, "Version of the rules that found the mention."),
+        ),
+    ),
+    "activities": (
+        "What each article reports, read from its title's main verb phrase.",
+        (
+            ("article_id", int, "The article (articles.id)."),
+            ("activity", str, "'receives a delegation', 'works with', 'inspects', 'chairs a "
+             "meeting', 'attends a ceremony', 'visits or congratulates', 'holds a dialogue' or "
+             "'other'."),
+            ("phrase", str, "The title's words from the verb that decided it."),
+            ("rules_version", str, "Version of the rules that read it."),
+        ),
+    ),
+    "leaders_state": (
+        "Which rules and people file last filled the leader tables.",
+        (("key", str, "'rules_version', 'people_file_sha256' or 'people_file'."),
+         ("value", str, "Its value.")),
+    ),
+}
+
+
 def m007_leaders(db: Any) -> None:
     """Create people, people_terms, mentions, activities, leaders_state and the leader_roles
     view (archive/leaders/tables.py). Existing articles are indexed by

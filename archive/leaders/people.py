@@ -7,7 +7,8 @@ Its format is described in docs/leaders.md. Loading checks every entry and raise
 The file answers one question for the rules: who held a one-holder office on a given day
 (``holder_on``). A term is used between its ``from`` and its ``to``, read conservatively: a
 partial ``from`` ("2020-09") starts at the end of its month or year, a partial ``to`` ends at
-its start. An empty ``to`` ends where the next holder of the same office in the file begins;
+its start. An empty ``to`` ends the day before the earliest day the next holder of the same
+office in the file can have begun;
 with no next holder it is not used (the file does not say the person still holds it). An empty
 ``from`` is never used. Two terms covering one day (a hand-over) answer nobody.
 """
@@ -114,7 +115,7 @@ class People:
             if term.end:
                 spans.append((name, term, start, _bound(term.end, last=False)))
             elif position + 1 < len(terms):
-                following = _bound(terms[position + 1][1].start, last=True)
+                following = _bound(terms[position + 1][1].start, last=False)
                 spans.append((name, term, start, date.fromordinal(following.toordinal() - 1)))
         return spans
 

@@ -79,6 +79,7 @@ class People:
         self.people = people
         self.path = path
         self.digest = digest  # SHA-256 of the file: the archive records which file it used
+        self._spans_of: dict[str, list[tuple[str, Term, date, date | None]]] = {}
         self._by_spelling = {
             normalize_name(spelling): person.name
             for person in people
@@ -105,6 +106,11 @@ class People:
 
     def _spans(self, role: str) -> list[tuple[str, Term, date, date | None]]:
         """(name, term, first day, last day) of the usable terms in ``role``, by start."""
+        if role not in self._spans_of:
+            self._spans_of[role] = self._compute_spans(role)
+        return self._spans_of[role]
+
+    def _compute_spans(self, role: str) -> list[tuple[str, Term, date, date | None]]:
         terms = sorted(
             ((p.name, t) for p in self.people for t in p.terms if t.role == role and t.start),
             key=lambda pair: _bound(pair[1].start, last=True),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from archive.leaders import RULES_VERSION, Analysis, analyze, vocabulary
@@ -61,8 +61,10 @@ CREATE TABLE mentions (
     rules_version TEXT NOT NULL
 );
 CREATE INDEX mentions_article ON mentions(article_id);
-CREATE INDEX mentions_person ON mentions(person_id);
+CREATE INDEX mentions_person ON mentions(person_id, role, published);
 CREATE INDEX mentions_role_published ON mentions(role, published);
+CREATE INDEX mentions_unlinked_offices ON mentions(role, published)
+    WHERE kind = 'office_only' AND (person_id IS NULL OR inferred = 1);
 CREATE TABLE activities (
     article_id INTEGER PRIMARY KEY REFERENCES articles(id),
     activity TEXT NOT NULL,
@@ -181,10 +183,11 @@ def index_article(db: Any, article_id: int, article: Any, people: People | None 
         logger.error("leaders: article %s not analysed (%s: %s)", article_id,
                      type(error).__name__, error)
         return
-    published = _day(article)
-    _insert(db, article_id, published, analysis, people)
-    roles = None if synced else {m.role for m in analysis.mentions}
-    resolve_offices(db, people, roles)
+    _insert(db, article_id, _day(article), analysis, people)
+    if synced:
+        resolve_offices(db, people)
+    else:
+        _resolve_around(db, people, article_id)
 
 
 def _day(article: Any) -> str:
@@ -194,9 +197,12 @@ def _day(article: Any) -> str:
 
 def _insert(db: Any, article_id: int, published: str, analysis: Analysis, people: People) -> None:
     rows = []
+    ids: dict[str, int] = {}
     for m in analysis.mentions:
         person = people.canonical(m.person) if m.person else ""
-        person_id = _person_id(db, person) if person else None
+        if person and person not in ids:
+            ids[person] = _person_id(db, person)
+        person_id = ids.get(person)
         rows.append((article_id, published, person_id, person, m.name, m.title, m.role,
                      m.organization, m.part, m.index, m.start, m.end, m.kind,
                      analysis.rules_version))
@@ -272,37 +278,75 @@ def _merge(db: Any, alias: str, name: str) -> None:
     db.execute("DELETE FROM people WHERE id = ?", [row[0]])
 
 
-def resolve_offices(db: Any, people: People, roles: Iterable[str] | None = None) -> int:
-    """Link office-only mentions the article itself does not link (of ``roles``, or all) to
-    the holder of the office on the article's day: from the people file, else from the
-    archive (the one person named in that role in articles on both sides of the day). Only
-    one-holder offices. Returns how many mentions changed."""
-    wanted = vocabulary.SINGLE_HOLDER_ROLES if roles is None else (
-        set(roles) & vocabulary.SINGLE_HOLDER_ROLES)
+def resolve_offices(db: Any, people: People) -> int:
+    """Link every office-only mention the article itself does not link to the holder of the
+    office on the article's day (see ``_holder``); only one-holder offices. Returns how many
+    mentions changed."""
     changed = 0
-    for role in sorted(wanted):
-        spans = db.execute(
-            "SELECT person_id, person, min(published), max(published) FROM mentions "
-            "WHERE role = ? AND inferred = 0 AND person_id IS NOT NULL AND published != '' "
-            "GROUP BY person_id",
-            [role],
-        ).fetchall()
-        open_mentions = db.execute(
-            "SELECT id, published, person_id, inferred_from FROM mentions WHERE role = ? "
-            "AND kind = 'office_only' AND (person_id IS NULL OR inferred = 1)",
-            [role],
-        ).fetchall()
-        for mention_id, day, old_person, old_source in open_mentions:
-            person_id, source = _holder(db, people, role, day, spans)
-            if (person_id, source) == (old_person, old_source):
-                continue
-            person = _name_of(db, person_id) if person_id else ""
-            db.execute(
-                "UPDATE mentions SET person_id = ?, person = ?, inferred = ?, inferred_from = ? "
-                "WHERE id = ?",
-                [person_id, person, 1 if person_id else 0, source, mention_id],
-            )
-            changed += 1
+    for role in sorted(vocabulary.SINGLE_HOLDER_ROLES):
+        changed += _relink(db, people, role, "", [])
+    return changed
+
+
+def _resolve_around(db: Any, people: People, article_id: int) -> None:
+    """After storing one article: link its own office-only mentions, and the office-only
+    mentions of other articles that its named leaders' appearances now cover (a new first or
+    last appearance can link them, or make two people possible)."""
+    own = db.execute(
+        "SELECT DISTINCT role FROM mentions WHERE article_id = ? AND kind = 'office_only' "
+        "AND person_id IS NULL",
+        [article_id],
+    ).fetchall()
+    for (role,) in own:
+        if role in vocabulary.SINGLE_HOLDER_ROLES:
+            _relink(db, people, role, "AND article_id = ?", [article_id])
+    named = db.execute(
+        "SELECT DISTINCT person_id, role FROM mentions WHERE article_id = ? AND inferred = 0 "
+        "AND person_id IS NOT NULL",
+        [article_id],
+    ).fetchall()
+    for person_id, role in named:
+        if role not in vocabulary.SINGLE_HOLDER_ROLES:
+            continue
+        first, last = db.execute(
+            "SELECT min(published), max(published) FROM mentions WHERE person_id = ? AND role = ? "
+            "AND inferred = 0 AND published != ''",
+            [person_id, role],
+        ).fetchone()
+        if first:
+            _relink(db, people, role,
+                    "AND published BETWEEN ? AND ? AND coalesce(person_id, 0) != ?",
+                    [first, last, person_id])
+
+
+def _relink(db: Any, people: People, role: str, where: str, params: list) -> int:
+    """Link the office-only ``role`` mentions not linked by their article's text (and matching
+    the constant SQL ``where``) to the holder on their day; return how many changed."""
+    candidates = db.execute(
+        "SELECT id, published, person_id, inferred_from FROM mentions WHERE role = ? "
+        "AND kind = 'office_only' AND (person_id IS NULL OR inferred = 1) " + where,
+        [role, *params],
+    ).fetchall()
+    if not candidates:
+        return 0
+    spans = db.execute(
+        "SELECT person_id, person, min(published), max(published) FROM mentions "
+        "WHERE role = ? AND inferred = 0 AND person_id IS NOT NULL AND published != '' "
+        "GROUP BY person_id",
+        [role],
+    ).fetchall()
+    changed = 0
+    for mention_id, day, old_person, old_source in candidates:
+        person_id, source = _holder(db, people, role, day, spans)
+        if (person_id, source) == (old_person, old_source):
+            continue
+        person = _name_of(db, person_id) if person_id else ""
+        db.execute(
+            "UPDATE mentions SET person_id = ?, person = ?, inferred = ?, inferred_from = ? "
+            "WHERE id = ?",
+            [person_id, person, 1 if person_id else 0, source, mention_id],
+        )
+        changed += 1
     return changed
 
 

@@ -139,7 +139,7 @@ def load_people(path: Path | None = None) -> People:
     path = Path(path or default_path())
     try:
         stat = path.stat()
-        key = (str(path.resolve()), stat.st_mtime, stat.st_size)
+        key = (str(path), stat.st_mtime, stat.st_size)
         if key in _CACHE:
             return _CACHE[key]
         raw = path.read_bytes()

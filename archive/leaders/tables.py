@@ -76,6 +76,12 @@ CREATE TABLE leaders_state (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE VIEW article_leaders AS
+    SELECT a.id, a.published, a.year, a.title, coalesce(act.activity, '') AS activity,
+           (SELECT json_group_array(DISTINCT m.person) FROM mentions m
+            WHERE m.article_id = a.id AND m.person != '') AS leaders,
+           a.url
+    FROM articles a LEFT JOIN activities act ON act.article_id = a.id;
 CREATE VIEW leader_roles AS
     SELECT person_id, person, role,
            count(DISTINCT article_id) AS articles,
@@ -157,7 +163,7 @@ LEADER_TABLES: dict[str, tuple[str, tuple[tuple[str, type, str], ...]]] = {
 
 def m007_leaders(db: Any) -> None:
     """Create people, people_terms, mentions, activities, leaders_state and the leader_roles
-    view (archive/leaders/tables.py). Existing articles are indexed by
+    and article_leaders views (archive/leaders/tables.py). Existing articles are indexed by
     ``tinlanhdao reindex-leaders``; new ones as they are stored."""
     for statement in LEADERS_DDL.split(";"):
         if statement.strip():

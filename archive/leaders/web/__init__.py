@@ -1,5 +1,5 @@
 """The leaders in Datasette: a page per person with their timeline as a chart, a list of
-leaders, links from the mentions table to those pages, and facets by leader and activity.
+leaders, and facets by leader and activity.
 
 A Datasette plugin, registered by the ``datasette`` entry point in pyproject.toml (so
 ``tinlanhdao serve`` and a plain ``datasette`` both load it). It acts only on databases that
@@ -8,6 +8,9 @@ have the leader tables; its SQL is read-only. Pages:
 - ``/<database>/-/leaders``: every person with roles, article count, first and last appearance;
 - ``/<database>/-/leader/<person id>``: articles per month as a bar chart (inline SVG, no
   script), then each article with its date, activity, roles and a link to it.
+
+It implements no ``render_cell`` (the project installs none, so every cell stays escaped) and
+nothing that writes: only ``register_routes`` and ``get_metadata``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from archive.leaders.report import leaders, timeline
 
@@ -126,19 +129,3 @@ def get_metadata(datasette: Any, key: str, database: str, table: str) -> dict[st
         "facet by activity or by leader."
     )
     return {"databases": {name: {"tables": tables} for name in datasette.databases}}
-
-
-@hookimpl
-def render_cell(row: Any, value: Any, column: str, table: str, database: str,
-                datasette: Any) -> Markup | None:
-    """A person's name in the mentions table links to their page."""
-    if table != "mentions" or column != "person" or not value:
-        return None
-    keys = row.keys() if hasattr(row, "keys") else []
-    person_id = row["person_id"] if "person_id" in keys else None
-    if isinstance(person_id, dict):  # a foreign key Datasette expanded to {value, label}
-        person_id = person_id.get("value")
-    if not isinstance(person_id, int):
-        return None
-    url = datasette.urls.path(f"/{database}/-/leader/{person_id}")
-    return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')

@@ -154,6 +154,24 @@ def test_a_failing_rule_never_costs_the_article(tmp_path, people_file, monkeypat
     assert "a bug in a rule" in caplog.text
 
 
+def test_a_broken_people_file_never_costs_the_article(tmp_path, people_file, caplog):
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_article(article(1, "2020-06-01", "Chủ tịch UBND thành phố tiếp đoàn",
+                                      "Chủ tịch UBND thành phố tiếp đoàn."))
+        people_file.write_text("{broken", encoding="utf-8")
+        with caplog.at_level(logging.ERROR):
+            outcome = archive.store_article(article(
+                2, "2020-07-01", "Chủ tịch UBND thành phố tiếp đoàn",
+                "Chủ tịch UBND thành phố tiếp đoàn."))
+        assert outcome == "new" and archive.article_count() == 2
+        assert "people file" in caplog.text
+        # The last good file's people stay; article 2 is linked by the archive alone (nobody).
+        assert rows(archive, "SELECT DISTINCT article_id, person FROM mentions ORDER BY 1") == [
+            (1, "Mai Văn Chủ"), (2, "")]
+        assert rows(archive, "SELECT name FROM people WHERE in_people_file = 1") == [
+            ("Mai Văn Chủ",)]
+
+
 def test_reindex_refills_after_a_rule_change_and_records_the_version(tmp_path, people_file):
     with Archive(tmp_path / "a.db") as archive:
         archive.store_article(article(1, "2021-01-01", "Bí thư Thành ủy dự lễ",

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archive.leaders import RULES_VERSION, Analysis, analyze, vocabulary
-from archive.leaders.people import People, fold, load_people
+from archive.leaders.people import People, PeopleFileError, fold, load_people
 from archive.transactions import write_transaction
 
 logger = logging.getLogger(__name__)
@@ -178,8 +178,15 @@ def index_article(db: Any, article_id: int, article: Any, people: People | None 
     the caller's transaction, and link office-only mentions of the roles it touches by date.
 
     A failure of the rules (a bug, never the data's fault) is logged and leaves the article
-    without mentions rather than failing its storage; ``reindex-leaders`` fills it later."""
-    people = people or load_people()
+    without mentions rather than failing its storage; ``reindex-leaders`` fills it later. A
+    people file that does not load is logged too, and the article is indexed without it (the
+    tables keep the last good file's people and terms)."""
+    if people is None:
+        try:
+            people = load_people()
+        except PeopleFileError as error:
+            logger.error("leaders: %s; indexing article %s without it", error, article_id)
+            people = People([], digest=_state(db, "people_file_sha256"))
     synced = _sync_people_file(db, people)
     db.execute("DELETE FROM mentions WHERE article_id = ?", [article_id])
     db.execute("DELETE FROM activities WHERE article_id = ?", [article_id])

@@ -639,5 +639,142 @@ def export_wacz(path: Path, title: str, db_path: Path) -> None:
     )
 
 
+# --- Leaders: who appears, under which titles, doing what (archive/leaders, docs/leaders.md) ----
+
+
+def _leader_staleness(archive: Archive) -> None:
+    """Warn (stderr) when the leader tables lag behind the rules or the people file."""
+    from archive.leaders.people import PeopleFileError, load_people
+    from archive.leaders.report import stale_reasons
+
+    try:
+        reasons = stale_reasons(archive.db, load_people())
+    except PeopleFileError as error:
+        raise click.ClickException(str(error)) from None
+    if reasons:
+        click.echo(
+            f"Note: {'; '.join(reasons)}. Run `tinlanhdao reindex-leaders` to refill.", err=True
+        )
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
+@db_option
+def leaders(as_json: bool, db_path: Path) -> None:
+    """List the city's leaders the archive names: roles, article count, first and last
+    appearance.
+
+    ARTICLES counts the articles that name the person; (+N) the articles that name only an
+    office the person held that day (from the people file, or between the person's first and
+    last appearance in that office). Streets, bylines, places and organizations are never
+    leaders.
+
+    \b
+    Example:
+      tinlanhdao leaders
+      tinlanhdao leaders --json | jq '.[0]'
+    """
+    from archive.leaders.report import leaders as list_leaders
+
+    with reading(db_path) as archive:
+        _leader_staleness(archive)
+        people = list_leaders(archive.db)
+    if as_json:
+        click.echo(dumps(people))
+        return
+    if not people:
+        click.echo("No leader found in the archive.")
+        return
+    width = max(len(p["name"]) for p in people)
+    click.echo(f"{'NAME':<{width}}  ARTICLES  FIRST       LAST        ROLES")
+    for person in people:
+        count = str(person["articles"])
+        if person["inferred_articles"]:
+            count += f" (+{person['inferred_articles']})"
+        roles = "; ".join(
+            f"{r['role']} {r['articles']}, {r['first']}..{r['last']}" for r in person["roles"]
+        ) or "linked by office only"
+        click.echo(
+            f"{person['name']:<{width}}  {count:<8}  {person['first'] or '-':<10}  "
+            f"{person['last'] or '-':<10}  {roles}"
+        )
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@db_option
+def leader(name: str, as_json: bool, db_path: Path) -> None:
+    """One leader's timeline: articles per month, then each article's date, activity and title
+    (accents optional in NAME).
+
+    \b
+    Example:
+      tinlanhdao leader "nguyen ngoc he"
+      tinlanhdao leader "Trần Văn" --json
+    """
+    from archive.leaders.report import UnknownLeader, find_leader, timeline
+
+    with reading(db_path) as archive:
+        _leader_staleness(archive)
+        try:
+            person_id, _ = find_leader(archive.db, name)
+        except UnknownLeader as error:
+            raise QueryProblem(str(error)) from None
+        found = timeline(archive.db, person_id)
+    if as_json:
+        click.echo(dumps(found))
+        return
+    articles = found["articles"]
+    click.echo(f"{found['name']}, articles: {len(articles)}")
+    for role in found["roles"]:
+        click.echo(f"  {role['role']}: {role['articles']}, {role['first']}..{role['last']}")
+    for term in found["terms"]:
+        click.echo(
+            f"  {term['role']} from {term['from'] or '?'} to {term['to'] or '?'} "
+            f"(people file; {term['source']})"
+        )
+    click.echo("\nArticles per month:")
+    for month in found["months"]:
+        click.echo(f"  {month['month']}  {'#' * month['articles']} {month['articles']}")
+    click.echo("\nArticles:")
+    width = max((len(a["activity"]) for a in articles), default=0)
+    for article in articles:
+        mark = "*" if article["inferred"] else " "
+        click.echo(
+            f"  {article['date'] or '-':<10} {mark} {article['activity']:<{width}}  "
+            f"{article['title']}  (#{article['id']}; {', '.join(article['roles'])})"
+        )
+    if any(a["inferred"] for a in articles):
+        click.echo("\n  * names only the office, which this person held that day")
+
+
+@main.command("reindex-leaders", context_settings=CONTEXT_SETTINGS)
+@db_option
+def reindex_leaders(db_path: Path) -> None:
+    """Refill the leader tables (people, mentions, activities) for every article with the
+    current rules and people file: run it after either changes.
+
+    \b
+    Example:
+      tinlanhdao reindex-leaders
+      TINLANHDAO_PEOPLE=my-people.json tinlanhdao reindex-leaders
+    """
+    from archive.leaders.people import PeopleFileError, load_people
+    from archive.leaders.tables import reindex_all
+
+    try:
+        people = load_people()
+    except PeopleFileError as error:
+        raise click.ClickException(str(error)) from None
+    with _open_existing(db_path) as archive:
+        counts = reindex_all(archive.db, people)
+    click.echo(
+        f"Indexed {counts['articles']} articles with rules {counts['rules_version']}: "
+        f"{counts['mentions']} mentions of {counts['people']} people "
+        f"({counts['inferred']} linked by date)."
+    )
+
+
 if __name__ == "__main__":
     main()

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from archive.leaders.tables import m002_leaders
 from archive.schema import utc_now
 from archive.transactions import write_transaction
 
@@ -243,6 +244,7 @@ def m001_base(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_base,
+    m002_leaders,  # archive/leaders/tables.py, beside the rules that fill its tables
 ]
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from archive.leaders.tables import LEADER_TABLES  # beside the rules filling them
+
 # The search indexes as m001_base creates them (archive/migrations.py): the tables, and their
 # columns in the order their bm25 weights follow.
 SEARCH_TABLE = "articles_fts"  # tokenizer: unicode61 remove_diacritics 2
@@ -304,6 +306,8 @@ TABLES: dict[str, TableSpec] = {
         ),
     )
 }
+
+TABLES.update((n, _table(n, d, *c)) for n, (d, c) in LEADER_TABLES.items())  # m002_leaders
 
 
 def utc_now() -> str:

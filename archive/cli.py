@@ -76,6 +76,10 @@ def date_options(command: Callable) -> Callable:
 @contextmanager
 def reading(db_path: Path, need_articles: bool = True) -> Iterator[Archive]:
     """Open the archive read-only; known archive errors become clean messages."""
+    from archive import guard
+
+    if guard.what_is(db_path)[0] == "foreign":  # not "holds no articles yet": not ours at all
+        _refuse_unless(guard.require_archive, db_path)
     try:
         archive = Archive(db_path, readonly=True)
     except ArchiveError as error:
@@ -426,13 +430,26 @@ def metadata(db_path: Path) -> None:
 
 
 def _open_existing(db_path: Path) -> Archive:
-    """Open an existing archive for writing (applying migrations); clean errors otherwise."""
+    """Open an existing archive for writing (applying migrations); clean errors otherwise.
+    Anything but a tinlanhdao archive (an empty file, another SQLite database) is refused
+    before it is opened, and left as it was."""
+    from archive import guard
+
     if not db_path.is_file():
         raise click.ClickException(str(ArchiveNotFound(str(db_path))))
+    _refuse_unless(guard.require_archive, db_path)
     try:
         return Archive(db_path)
     except (ArchiveError, sqlite3.DatabaseError) as error:
         raise click.ClickException(f"{db_path}: {error}") from None
+
+
+def _refuse_unless(check: Callable[[Path], Path], path: Path) -> Path:
+    """Run one of ``archive.guard``'s checks; its refusal becomes a one-line error."""
+    try:
+        return check(path)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
 
 
 # --- Raw captures: provenance, reprocessing, WACZ export (docs/captures.md) ---------------------
@@ -551,9 +568,11 @@ def export_wacz(path: Path, title: str, db_path: Path) -> None:
       tinlanhdao export-wacz tinlanhdao.wacz
       then open https://replayweb.page and load tinlanhdao.wacz
     """
+    from archive import guard
     from archive.captures import CaptureError
     from archive.wacz import export_wacz as write_wacz
 
+    _refuse_unless(guard.require_wacz_target, path)
     with reading(db_path, need_articles=False) as archive:
         try:
             report = write_wacz(archive, path, **({"title": title} if title else {}))

@@ -586,5 +586,48 @@ def export_wacz(path: Path, title: str, db_path: Path) -> None:
     )
 
 
+# --- Operations: releases and health (docs/operations.md) -------------------------------------
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--author",
+    "authors",
+    multiple=True,
+    help="A name for CITATION.cff's authors (repeat for several; default: the project).",
+)
+@db_option
+def release(folder: Path, authors: tuple[str, ...], db_path: Path) -> None:
+    """Write a citable release of the archive into FOLDER (new or empty; its parent must
+    exist): a consistent snapshot of the database, CSV and Parquet of the articles and the
+    tables that describe them, the WACZ of every capture, datapackage.json (Frictionless),
+    CITATION.cff and a README with counts, dates, extractor versions, licence and source.
+
+    The same archive gives the same files, byte for byte, except README.md and CITATION.cff,
+    which record the release date.
+
+    \b
+    Example:
+      tinlanhdao release releases/2026-12-01
+      frictionless validate releases/2026-12-01/datapackage.json
+    """
+    from archive.captures import CaptureError
+    from archive.release import make_release
+
+    try:
+        report = make_release(
+            db_path, folder, authors=authors, progress=lambda step: click.echo(step, err=True)
+        )
+    except (ArchiveError, CaptureError) as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {folder}: {error.strerror or error}") from None
+    total = sum(report.files.values())
+    counts = ", ".join(f"{table} {count}" for table, count in report.counts.items())
+    click.echo(f"Release {report.version} in {folder}: {len(report.files)} files, {total} bytes")
+    click.echo(f"  rows: {counts}")
+
+
 if __name__ == "__main__":
     main()

@@ -629,5 +629,45 @@ def release(folder: Path, authors: tuple[str, ...], db_path: Path) -> None:
     click.echo(f"  rows: {counts}")
 
 
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--json", "as_json", is_flag=True, help="Print the health as JSON.")
+@click.option(
+    "--warn-hours",
+    type=click.FloatRange(0),
+    default=26.0,
+    show_default=True,
+    help="WARNING when the last successful run is older than this.",
+)
+@click.option(
+    "--critical-hours",
+    type=click.FloatRange(0),
+    default=50.0,
+    show_default=True,
+    help="CRITICAL when the last successful run is older than this.",
+)
+@db_option
+def status(as_json: bool, warn_hours: float, critical_hours: float, db_path: Path) -> None:
+    """The archive's health for a monitoring check, in a few lines: the age of the last
+    successful crawl, how the last run ended, the problems. Reads the archive read-only.
+
+    Exit status as monitoring plugins use it: 0 OK, 1 WARNING (the last run failed, a run was
+    killed or hangs, or the last success is older than --warn-hours), 2 CRITICAL (no success
+    within --critical-hours, or ever), 3 UNKNOWN (no archive, or not a tinlanhdao archive).
+
+    \b
+    Example:
+      tinlanhdao status --db /var/lib/tinlanhdao/tinlanhdao.db
+      tinlanhdao status --json --warn-hours 30
+    """
+    from archive.health import check
+
+    health = check(db_path, warn_hours=warn_hours, critical_hours=critical_hours)
+    if as_json:
+        click.echo(dumps(health.to_dict()))
+    else:
+        click.echo("\n".join(health.lines))
+    sys.exit(health.state)
+
+
 if __name__ == "__main__":
     main()

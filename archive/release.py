@@ -43,6 +43,9 @@ WACZ = "tinlanhdao.wacz"
 DATA = "data"
 # The tables a release publishes as CSV and Parquet, in this order, when the archive has them.
 TABLES = ("articles", "revisions", "images", "attachments", "crawl_runs", "failures", "captures")
+# Each table's statements, built once from the constant above (never from input).
+_COUNT_SQL = {table: f"SELECT count(*) FROM [{table}]" for table in TABLES}
+_ROWS_SQL = {table: f"SELECT * FROM [{table}] ORDER BY rowid" for table in TABLES}
 # Files whose bytes record the release time; every other file depends on the archive only.
 TIMED_FILES = ("README.md", "CITATION.cff")
 _CHUNK = 1024 * 1024
@@ -123,8 +126,8 @@ def table_schema(db: sqlite3.Connection, table: str) -> dict[str, Any]:
 
 
 def _rows(db: sqlite3.Connection, table: str) -> Iterator[sqlite3.Row]:
-    order = " ORDER BY id" if any(n == "id" for n, _ in columns_of(db, table)) else ""
-    yield from db.execute(f"SELECT * FROM [{table}]{order}")  # table: from TABLES, not input
+    """The rows of ``table`` (one of TABLES) in rowid order, which is id order."""
+    yield from db.execute(_ROWS_SQL[table])
 
 
 def write_csv(db: sqlite3.Connection, table: str, path: Path) -> int:
@@ -151,15 +154,13 @@ def write_parquet(db: sqlite3.Connection, table: str, path: Path, scratch: Path)
     with open(staged, "w", encoding="utf-8") as stream:
         for row in _rows(db, table):
             stream.write(json.dumps(dict(row), ensure_ascii=False) + "\n")
-    types = ", ".join(f"'{name}': '{_TYPES.get(declared, ('', 'VARCHAR'))[1]}'"
-                      for name, declared in columns)  # fmt: skip
-    # Names come from the snapshot's own schema; paths are ours; DuckDB takes no parameters here.
-    select = (f"SELECT * FROM read_json('{staged}', format = 'newline_delimited', "
-              f"columns = {{{types}}})")
+    types = {name: _TYPES.get(declared, ("", "VARCHAR"))[1] for name, declared in columns}
     connection = duckdb.connect()
     try:
-        connection.execute("SET threads = 1")
-        connection.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        connection.execute("SET threads = 1")  # one writer: the same bytes every time
+        connection.execute("SET enable_progress_bar = false")
+        relation = connection.read_json(str(staged), format="newline_delimited", columns=types)
+        relation.write_parquet(str(path), compression="zstd")
     finally:
         connection.close()
     staged.unlink()
@@ -198,7 +199,7 @@ def _facts(db: sqlite3.Connection) -> dict[str, Any]:
 
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     facts: dict[str, Any] = {
-        "counts": {t: one(f"SELECT count(*) FROM [{t}]") for t in TABLES if t in tables},
+        "counts": {t: one(_COUNT_SQL[t]) for t in TABLES if t in tables},
         "first_published": one("SELECT min(published) FROM articles WHERE published != ''"),
         "last_published": one("SELECT max(published) FROM articles WHERE published != ''"),
         "last_run": one("SELECT max(coalesce(finished_at, started_at)) FROM crawl_runs"),

@@ -111,7 +111,8 @@ def _descriptions() -> dict[str, tuple[str, dict[str, str]]]:
 
 
 def table_schema(db: sqlite3.Connection, table: str) -> dict[str, Any]:
-    """The Frictionless Table Schema of ``table``."""
+    """The Frictionless Table Schema of ``table``: its columns typed from their declared SQLite
+    types, described from the archive's schema, and its primary and foreign keys."""
     described = _descriptions().get(table, ("", {}))[1]
     fields = []
     for name, declared in columns_of(db, table):
@@ -122,6 +123,14 @@ def table_schema(db: sqlite3.Connection, table: str) -> dict[str, Any]:
     schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
     if any(f["name"] == "id" for f in fields):
         schema["primaryKey"] = ["id"]
+    references = [
+        {"fields": row["from"], "reference": {"resource": row["table"], "fields": row["to"]}}
+        for row in db.execute("SELECT * FROM pragma_foreign_key_list(?) ORDER BY id, seq",
+                              [table])
+        if row["table"] in TABLES and row["to"]
+    ]  # fmt: skip
+    if references:
+        schema["foreignKeys"] = references
     return schema
 
 

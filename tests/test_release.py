@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import sqlite3
 import subprocess
@@ -76,6 +77,30 @@ def test_frictionless_accepts_the_release_and_catches_a_changed_byte(two_release
     data[-2] = ord("X") if data[-2] != ord("X") else ord("Y")
     articles.write_bytes(bytes(data))
     assert not _validate(copy)["valid"]
+
+
+def test_frictionless_checks_the_foreign_keys(two_releases, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(two_releases[0]), str(copy)], check=True)
+    images = copy / "data" / "images.csv"
+    lines = images.read_text("utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    row = next(csv.reader([lines[1]]))
+    row[header.index("article_id")] = "999999"  # no such article
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(row)
+    images.write_text(lines[0] + out.getvalue() + "".join(lines[2:]), encoding="utf-8")
+    package_path = copy / "datapackage.json"
+    package = json.loads(package_path.read_text("utf-8"))
+    for resource in package["resources"]:  # a consistent package, but for the broken key
+        if resource["path"] == "data/images.csv":
+            resource["bytes"] = images.stat().st_size
+            resource["hash"] = "sha256:" + hashlib.sha256(images.read_bytes()).hexdigest()
+    package_path.write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
+    report = _validate(copy)
+    assert not report["valid"]
+    errors = [e for task in report["tasks"] for e in task["errors"]]
+    assert {e["type"] for e in errors} == {"foreign-key"}
 
 
 def test_every_resource_has_bytes_sha256_and_tables_a_schema(two_releases) -> None:

@@ -150,3 +150,20 @@ def test_release_folder_must_be_new_or_empty(tmp_path: Path) -> None:
         guard.require_empty_folder(tmp_path / "full")
     with pytest.raises(guard.NotOurs, match="does not exist"):
         guard.require_empty_folder(tmp_path / "missing" / "release")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the crawl does not call archive.guard.require_archive_or_new yet (issue-12-crawl "
+    "owns crawler/commands/crawl.py); today it adds the archive tables to the file",
+)
+def test_the_crawl_refuses_a_database_that_is_not_an_archive(sample_portal,
+                                                             bad_files: dict[str, Path]) -> None:
+    from conftest import run_crawl
+
+    path = bad_files["foreign"]
+    before = _fingerprint(path)
+    result = run_crawl(sample_portal, path)
+    assert result.returncode != 0
+    assert "not a tinlanhdao archive" in result.stderr
+    assert _fingerprint(path) == before

@@ -39,16 +39,25 @@ class NotOurs(ArchiveError):
     """A path a command must not write to: not our archive, a missing folder, another's file."""
 
 
-def _table_names(path: Path) -> set[str]:
-    """The table names of the SQLite file at ``path``, read without writing anything."""
+def read_only_connection(path: str | Path) -> sqlite3.Connection:
+    """A connection to the SQLite file at ``path`` that writes nothing, not even a -wal or
+    -shm file beside it: ``immutable=1``, or ``mode=ro`` when a live -wal file holds the last
+    writes (a crawl running, or one that died). Rows come back as ``sqlite3.Row``."""
+    path = Path(path)
     wal = path.with_name(path.name + "-wal")
     live_wal = wal.is_file() and wal.stat().st_size > 0
     mode = "mode=ro" if live_wal else "immutable=1"
-    uri = f"{path.resolve().as_uri()}?{mode}"
-    connection = sqlite3.connect(uri, uri=True)
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
+    connection.row_factory = sqlite3.Row
+    return connection
+
+
+def _table_names(path: Path) -> set[str]:
+    """The table names of the SQLite file at ``path``, read without writing anything."""
+    connection = read_only_connection(path)
     try:
         rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        return {name for (name,) in rows}
+        return {row["name"] for row in rows}
     finally:
         connection.close()
 

@@ -90,10 +90,7 @@ def _describe(run: dict[str, Any], now: datetime) -> str:
 
 def read_runs(path: Path, limit: int = 50) -> list[dict[str, Any]]:
     """The newest ``limit`` crawl runs, newest first, read without writing anything."""
-    wal = path.with_name(path.name + "-wal")
-    mode = "mode=ro" if wal.is_file() and wal.stat().st_size > 0 else "immutable=1"
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
-    connection.row_factory = sqlite3.Row
+    connection = guard.read_only_connection(path)
     try:
         rows = connection.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT ?", [limit])
         return [dict(row) for row in rows]

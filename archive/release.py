@@ -72,13 +72,6 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    """A connection that cannot write and makes no -wal/-shm file (the snapshot never changes)."""
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
-    connection.row_factory = sqlite3.Row
-    return connection
-
-
 def snapshot(source: Path, target: Path) -> None:
     """``VACUUM INTO`` a consistent copy of ``source`` at ``target``, in rollback-journal mode
     (a reader needs no -wal or -shm file beside it)."""
@@ -247,7 +240,7 @@ def make_release(
     (target / DATA).mkdir()
     say("snapshot")
     snapshot(source, target / SNAPSHOT)
-    db = _read_only(target / SNAPSHOT)
+    db = guard.read_only_connection(target / SNAPSHOT)
     report = ReleaseReport(folder=target)
     try:
         facts = _facts(db)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 from urllib.parse import quote
 
+from archive.wacz import timestamp14  # the capture time as the WACZ index and replayers write it
+
 REPLAY_ENV_VAR = "TINLANHDAO_REPLAY_URL"
 PYWB_SUFFIX = "{timestamp}/{url}"
 
@@ -30,11 +32,6 @@ def replay_template(value: str | None = None) -> str:
     if template and "{" not in template:
         template = template.rstrip("/") + "/" + PYWB_SUFFIX
     return template
-
-
-def timestamp14(fetched_at: str) -> str:
-    """'2025-06-10T08:30:00Z' -> '20250610083000': the capture time as replayers write it."""
-    return "".join(ch for ch in fetched_at if ch.isdigit())[:14]
 
 
 def replay_url(url: str, fetched_at: str, template: str | None = None) -> str:

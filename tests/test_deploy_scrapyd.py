@@ -66,12 +66,6 @@ def _schedule(base: str, portal_url: str, archive: Path) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="crawler/version.py reads the rule files with Path.read_bytes, which fails inside "
-    "the zipped egg Scrapyd runs (NotADirectoryError); reading them through "
-    "importlib.resources.files('crawler') fixes it, and this test then passes (tried)",
-)
 def test_scrapyd_deploys_schedules_and_archives(sample_portal, tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()

@@ -245,7 +245,7 @@ def make_release(
     try:
         facts = _facts(db)
         report.counts = facts["counts"]
-        report.version = (facts["last_run"] or released.strftime("%Y-%m-%d"))[:10]
+        report.version = release_version(facts["last_run"], target / SNAPSHOT)
         resources = []
         with tempfile.TemporaryDirectory(prefix="tinlanhdao-release-") as scratch:
             for table in facts["counts"]:
@@ -287,6 +287,14 @@ def make_release(
     report.files = {str(p.relative_to(target)): p.stat().st_size
                     for p in sorted(target.rglob("*")) if p.is_file()}  # fmt: skip
     return report
+
+
+def release_version(last_run: str | None, snapshot_path: Path) -> str:
+    """The release's version: the UTC date of the newest crawl run and the first 8 hex digits
+    of the snapshot's sha256 (``2026-12-01.3f2a9c1b``): one archive state, one version; two
+    releases made the same day from different states differ."""
+    date = (last_run or "0000-00-00")[:10]
+    return f"{date}.{sha256_of(snapshot_path)[:8]}"
 
 
 def _write_wacz(source: Path, path: Path, last_capture: str) -> None:

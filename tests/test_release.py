@@ -149,6 +149,10 @@ def test_citation_and_readme_say_what_a_reader_needs(crawled: Path, two_releases
     for key in ("cff-version", "message", "title", "authors", "version", "date-released"):
         assert citation[key], key
     assert citation["type"] == "dataset"
+    package = json.loads((folder / "datapackage.json").read_text("utf-8"))
+    snapshot_sha = hashlib.sha256((folder / "tinlanhdao.db").read_bytes()).hexdigest()
+    assert citation["version"] == package["version"]
+    assert citation["version"].endswith("." + snapshot_sha[:8])  # the archive state it holds
     assert str(citation["date-released"]) == "2026-01-02"
     readme = (folder / "README.md").read_text("utf-8")
     with sqlite3.connect(crawled) as db:

@@ -39,7 +39,7 @@ weak signals together (the body cut to a quarter *and* dated today) describe a s
 which an editor does not produce by correcting an article. What the judgement refuses is
 never lost: its capture is in the WARC files and its reason in ``failures``.
 
-Pure: the standard library and crawler.text only; the archive (archive.guard) does the storing.
+Pure: the standard library and crawler.text only; archive.changeguard does the storing.
 """
 
 from __future__ import annotations

@@ -1,261 +1,152 @@
-"""The storing path's guard: a page that is not the article never changes it, and a crawl run's
-changes wait for the run's end, so a run that would change too much at once changes nothing.
+"""Refuse what is not ours: the checks every writing command makes before it touches a file.
 
-``Archive.store_article`` calls ``intercept`` (its one hook) for every article it stores, in
-the same transaction, before anything is written; ``intercept`` judges new URLs and changed
-articles. It judges the page (``archive.changes.judge``):
+A command that writes first asks what the file at its path is (``what_is``):
 
-- **not the article** (a notice, the same text under many URLs, a wholesale replacement...):
-  nothing of the article changes. The page is recorded in ``held_changes`` (status
-  ``refused``, or ``suspected_removal`` for a soft 404) and, in a crawl run, in ``failures``
-  with the reason (``not_the_article:<signals>`` or ``suspected_removal:<signals>``). A
-  suspected removal is *confirmed* when a later run sees the soft 404 again without having
-  seen the article in between: the article then gets ``removed_at`` (reason
-  ``soft_404:<signals>``), and it is cleared as every removal is, by the article coming back.
-  The outcome is ``refused``.
-- **a real edit, in a run that holds its changes** (``begin_run``): recorded in
-  ``held_changes`` with status ``held`` (the extracted article as JSON); the outcome is
-  ``held``. At the run's end, ``settle_run`` judges the held changes again with the whole run
-  in view (the same text under many URLs) and either stores them as revisions (``stored``) or,
-  when the run's verdict is a mass change, keeps them out (``mass_change``): they stay in
-  ``held_changes``, the article keeps naming the capture of its archived text (so
-  ``tinlanhdao reprocess`` cannot read the change in), and an operator who accepts them runs
-  the crawl again with ``-a accept_mass_change=1``. Changes held by a run that died are
-  marked ``abandoned`` when the next run begins (the next run that fetches the article sees
-  the change again).
-- anything else (a new article; an edit outside a holding run, such as ``tinlanhdao
-  reprocess``): stored as usual.
+- ``missing`` or ``empty`` (0 bytes, or a SQLite file without a single table): a new archive
+  may be made there, when the command means to make one (a crawl);
+- ``archive``: a tinlanhdao archive (its ``migrations``, ``articles`` and ``crawl_runs``
+  tables);
+- ``foreign``: any other SQLite database, or a file that is not SQLite at all.
+
+Looking never writes: the file is read with Python's own ``open`` (the header) and, when it is
+SQLite, through a connection with ``immutable=1`` (no lock, no ``-shm`` or ``-wal`` made beside
+it), or ``mode=ro`` when a live ``-wal`` file says the last writes are still in it.
+
+Output paths are checked the same way: the folder an output goes into must exist (it is never
+created on the user's behalf), and an existing file is replaced only if we wrote it. Each
+failed check raises ``NotOurs`` (an ``ArchiveError``) with a one-line message.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+import sqlite3
+import zipfile
+from pathlib import Path
+from typing import Literal
 
-import sqlite_utils
+from archive.errors import ArchiveError, ArchiveNotFound
 
-from archive import storing
-from archive.changes import SAME_TEXT_MIN_URLS, RunContext, Version, crawl_day, judge, text_key
-from archive.schema import utc_now as _now
-from archive.transactions import write_transaction
-from crawler.article import Article
+SQLITE_HEADER = b"SQLite format 3\x00"
+# The tables that make a SQLite file a tinlanhdao archive (every schema version has them).
+ARCHIVE_TABLES = frozenset({"migrations", "articles", "crawl_runs"})
+SOFTWARE = "tinlanhdao"
 
-if TYPE_CHECKING:
-    from archive.store import Archive
-
-GuardOutcome = Literal["held", "refused"]
-REFUSED = "refused"
-HELD = "held"
+Kind = Literal["missing", "empty", "archive", "foreign"]
 
 
-@dataclass
-class Settlement:
-    """What ``settle_run`` did with a run's held changes."""
-
-    stored: int = 0  # became revisions
-    kept_out: int = 0  # a mass change: not stored, kept in held_changes
-    refused: int = 0  # judged not the article once the whole run was seen
+class NotOurs(ArchiveError):
+    """A path a command must not write to: not our archive, a missing folder, another's file."""
 
 
-def begin_run(archive: Archive, run_id: int) -> int:
-    """Make run ``run_id`` hold its changes until ``settle_run``; mark changes still held by
-    runs that never settled (they died) ``abandoned``, and return how many."""
-    now = _now()
-    with write_transaction(archive.db):
-        archive.db.execute(
-            "INSERT OR IGNORE INTO held_runs (run_id, started_at) VALUES (?, ?)", [run_id, now]
-        )
-        cursor = archive.db.execute(
-            "UPDATE held_changes SET status = 'abandoned', decided_at = ? "
-            "WHERE status = 'held' AND run_id != ?",
-            [now, run_id],
-        )
-        return cursor.rowcount
+def read_only_connection(path: str | Path) -> sqlite3.Connection:
+    """A connection to the SQLite file at ``path`` that writes nothing, not even a -wal or
+    -shm file beside it: ``immutable=1``, or ``mode=ro`` when a live -wal file holds the last
+    writes (a crawl running, or one that died). Rows come back as ``sqlite3.Row``."""
+    path = Path(path)
+    wal = path.with_name(path.name + "-wal")
+    live_wal = wal.is_file() and wal.stat().st_size > 0
+    mode = "mode=ro" if live_wal else "immutable=1"
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
+    connection.row_factory = sqlite3.Row
+    return connection
 
 
-def intercept(
-    db: sqlite_utils.Database, article: Article | dict[str, Any], run_id: int | None
-) -> GuardOutcome | None:
-    """The storing path's hook, called inside the store's transaction: None to store the
-    article as usual (unchanged, invalid, or judged a new article or a real edit), or the
-    outcome ``refused`` (not the article; recorded) or ``held`` (kept until the run's end)."""
-    record = storing.as_article(article)
-    if not (record.url and record.title and record.body):
-        return None  # storing refuses it (InvalidArticle)
-    row = db.execute(
-        "SELECT id, content_hash, title, body, published, author, lead FROM articles "
-        "WHERE url = ?", [record.url]
-    ).fetchone()
-    if row is not None and row[1] == record.compute_hash():
-        return None  # unchanged
-    article_id = row[0] if row is not None else None
-    archived = Version(*row[2:]) if row is not None else None
-    new = Version.of(record)
-    key = text_key(new)
-    day = crawl_day(record.fetched_at or _now())
-    judgement = judge(archived, new, RunContext(day, _urls_with_text(db, run_id, key, record.url)))
-    if judgement.not_the_article:
-        _refuse(db, record, article_id, run_id, key, judgement.reason,
-                judgement.suspected_removal)  # fmt: skip
-        return REFUSED
-    if article_id is None or not _holding(db, run_id):
-        return None
-    _insert(db, run_id, article_id, record, key, HELD, "")
-    db.execute(  # the provenance to give back if the change is kept out (see settle_run)
-        "UPDATE held_changes SET (kept_capture_id, kept_extractor_version) = "
-        "(SELECT capture_id, extractor_version FROM articles WHERE id = ?) WHERE id = ?",
-        [article_id, db.execute("SELECT last_insert_rowid()").fetchone()[0]],
-    )
-    return HELD
+def _table_names(path: Path) -> set[str]:
+    """The table names of the SQLite file at ``path``, read without writing anything."""
+    connection = read_only_connection(path)
+    try:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return {row["name"] for row in rows}
+    finally:
+        connection.close()
 
 
-def settle_run(archive: Archive, run_id: int, store: bool) -> Settlement:
-    """End run ``run_id``'s holding: judge its held changes again with the whole run in view,
-    then store them as revisions (``store``) or keep them out as a mass change."""
-    db = archive.db
-    settlement = Settlement()
-    if not _holding(db, run_id):
-        return settlement
-    with write_transaction(db):
-        db.execute("UPDATE held_runs SET settled_at = ? WHERE run_id = ?", [_now(), run_id])
-    rows = db.execute(
-        "SELECT id, url, text_key, article, article_id, kept_capture_id, kept_extractor_version "
-        "FROM held_changes WHERE run_id = ? AND status = ? ORDER BY id",
-        [run_id, HELD],
-    ).fetchall()
-    for held_id, url, key, article_json, article_id, *kept in rows:
-        with write_transaction(db):
-            urls = _urls_with_text(db, run_id, key, url)
-            if urls >= SAME_TEXT_MIN_URLS:
-                reason = f"same_text:{urls}"
-                _decide(db, held_id, REFUSED, reason)
-                _give_back_provenance(db, article_id, kept)
-                record = Article(**json.loads(article_json))
-                _record_failure(db, record, run_id, f"not_the_article:{reason}")
-                settlement.refused += 1
-            elif store:
-                storing.store_article(db, Article(**json.loads(article_json)), run_id)
-                _link_revision_to_capture(db, url)
-                _decide(db, held_id, "stored", "")
-                settlement.stored += 1
-            else:
-                _decide(db, held_id, "mass_change", "the run changed too many articles at once")
-                _give_back_provenance(db, article_id, kept)
-                settlement.kept_out += 1
-    return settlement
+def what_is(path: str | Path) -> tuple[Kind, str]:
+    """What the file at ``path`` is, and a few words on why (for messages)."""
+    path = Path(path)
+    if not path.exists():
+        return "missing", "no such file"
+    if not path.is_file():
+        return "foreign", "not a regular file"
+    if path.stat().st_size == 0:
+        return "empty", "an empty file"
+    with open(path, "rb") as stream:
+        header = stream.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        return "foreign", "not a SQLite database"
+    try:
+        tables = _table_names(path)
+    except sqlite3.DatabaseError as error:
+        return "foreign", f"an unreadable SQLite file ({error})"
+    if not tables:
+        return "empty", "a SQLite database without tables"
+    if ARCHIVE_TABLES <= tables:
+        return "archive", "a tinlanhdao archive"
+    return "foreign", f"a SQLite database with other tables ({', '.join(sorted(tables)[:5])})"
 
 
-def refusal_of(archive: Archive, url: str) -> str:
-    """The reason the latest page of ``url`` was refused ('' if none was)."""
-    row = archive.db.execute(
-        "SELECT reason FROM held_changes WHERE url = ? AND status IN "
-        "('refused', 'suspected_removal', 'removal_confirmed') ORDER BY id DESC LIMIT 1",
-        [url],
-    ).fetchone()
-    return row[0] if row else ""
+def require_archive(path: str | Path) -> Path:
+    """Check that ``path`` is an existing tinlanhdao archive (for commands that change one)."""
+    path = Path(path)
+    kind, why = what_is(path)
+    if kind == "missing":
+        raise ArchiveNotFound(str(path))
+    if kind == "empty":
+        raise NotOurs(f"{path} is {why}, not a tinlanhdao archive: refusing to write to it.")
+    if kind == "foreign":
+        raise NotOurs(f"{path} is {why}, not a tinlanhdao archive: refusing to touch it.")
+    return path
 
 
-# --- helpers ---------------------------------------------------------------------------------
+def require_archive_or_new(path: str | Path) -> Path:
+    """Check that ``path`` is an archive, or a place a new one may be made (for the crawl):
+    no file yet, an empty file or a SQLite file without tables. (Whether a missing folder is
+    made is the caller's choice: the crawl makes its default ``data/``.)"""
+    path = Path(path)
+    kind, why = what_is(path)
+    if kind == "foreign":
+        raise NotOurs(f"{path} is {why}, not a tinlanhdao archive: refusing to touch it.")
+    return path
 
 
-def _holding(db: sqlite_utils.Database, run_id: int | None) -> bool:
-    if run_id is None:
+def require_folder(path: str | Path) -> Path:
+    """Check that the folder ``path`` is to be written in exists; it is never made for you."""
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise NotOurs(f"The folder {folder} does not exist: create it first, then run again.")
+    return path
+
+
+def is_our_wacz(path: str | Path) -> bool:
+    """Whether ``path`` is a WACZ package that tinlanhdao wrote (its datapackage says so)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            info = json.loads(package.read("datapackage.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return False
-    row = db.execute(
-        "SELECT 1 FROM held_runs WHERE run_id = ? AND settled_at IS NULL", [run_id]
-    ).fetchone()
-    return row is not None
+    return isinstance(info, dict) and str(info.get("software", "")).startswith(SOFTWARE)
 
 
-def _urls_with_text(db: sqlite_utils.Database, run_id: int | None, key: str, url: str) -> int:
-    """How many URLs served this text in run ``run_id`` (``url`` included)."""
-    if run_id is None:
-        return 1
-    row = db.execute(
-        "SELECT count(DISTINCT url) FROM held_changes WHERE run_id = ? AND text_key = ? "
-        "AND url != ?",
-        [run_id, key, url],
-    ).fetchone()
-    return 1 + int(row[0])
+def require_wacz_target(path: str | Path) -> Path:
+    """Check that a WACZ may be written at ``path``: its folder exists, and a file already
+    there is a WACZ we wrote (replaced whole); anything else there is refused."""
+    path = require_folder(path)
+    if path.exists() and not (path.is_file() and is_our_wacz(path)):
+        raise NotOurs(f"{path} exists and is not a WACZ tinlanhdao wrote: refusing to replace it.")
+    return path
 
 
-def _refuse(db: sqlite_utils.Database, record: Article, article_id: int | None,
-            run_id: int | None, key: str, reason: str, removal: bool) -> None:  # fmt: skip
-    status = "suspected_removal" if removal else REFUSED
-    if removal and article_id is not None and _suspected_before(db, record.url, run_id):
-        status = "removal_confirmed"
-        storing.mark_removed(db, record.url, record.fetched_at, f"soft_404:{reason}")
-    _insert(db, run_id, article_id, record, key, status, reason)
-    label = "suspected_removal" if removal else "not_the_article"
-    _record_failure(db, record, run_id, f"{label}:{reason}")
-
-
-def _suspected_before(db: sqlite_utils.Database, url: str, run_id: int | None) -> bool:
-    """True when an earlier run saw a soft 404 at ``url`` and nobody has seen the article
-    itself since (its ``last_seen`` is older than that page)."""
-    row = db.execute(
-        "SELECT 1 FROM held_changes h JOIN articles a ON a.url = h.url WHERE h.url = ? "
-        "AND h.status IN ('suspected_removal', 'removal_confirmed') AND h.run_id IS NOT NULL "
-        "AND h.run_id IS NOT ? AND h.fetched_at > coalesce(a.last_seen, '') LIMIT 1",
-        [url, run_id],
-    ).fetchone()
-    return row is not None
-
-
-def _record_failure(db: sqlite_utils.Database, record: Article, run_id: int | None,
-                    reason: str) -> None:  # fmt: skip
-    if run_id is None:  # reprocessing reports it instead
-        return
-    storing.record_failure(db, record.url, reason, None, run_id,
-                           "the page served is not the article; nothing was changed",
-                           record.fetched_at)  # fmt: skip
-
-
-def _insert(db: sqlite_utils.Database, run_id: int | None, article_id: int | None,
-            record: Article, key: str, status: str, reason: str) -> None:  # fmt: skip
-    db.execute(
-        "INSERT INTO held_changes (run_id, article_id, url, text_key, status, reason, article, "
-        "fetched_at, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, article_id, record.url, key, status, reason,
-         json.dumps(record.to_dict(), ensure_ascii=False), record.fetched_at or _now(),
-         None if status == HELD else _now()],
-    )  # fmt: skip
-
-
-def _decide(db: sqlite_utils.Database, held_id: int, status: str, reason: str) -> None:
-    db.execute(
-        "UPDATE held_changes SET status = ?, reason = ?, decided_at = ? WHERE id = ?",
-        [status, reason, _now(), held_id],
-    )
-
-
-def _link_revision_to_capture(db: sqlite_utils.Database, url: str) -> None:
-    """The revision a settled change created comes from the capture the crawl linked to the
-    article when it held the change (the article's capture_id)."""
-    db.execute(
-        "UPDATE revisions SET capture_id = (SELECT capture_id FROM articles WHERE url = ?), "
-        "extractor_version = (SELECT extractor_version FROM articles WHERE url = ?) "
-        "WHERE id = (SELECT max(r.id) FROM revisions r JOIN articles a ON a.id = r.article_id "
-        "WHERE a.url = ?) AND capture_id IS NULL",
-        [url, url, url],
-    )
-
-
-def _give_back_provenance(db: sqlite_utils.Database, article_id: int, kept: list) -> None:
-    """The article's text stays the archived one: so does the capture it names. The crawl
-    named the held change's capture as the article's when it held it; that capture no longer
-    names the article either, so reprocessing never reads the change in through it."""
-    db.execute(
-        "UPDATE captures SET article_id = NULL WHERE id = "
-        "(SELECT capture_id FROM articles WHERE id = ?) AND id IS NOT ?",
-        [article_id, kept[0]],
-    )
-    db.execute("UPDATE articles SET capture_id = ?, extractor_version = ? WHERE id = ?",
-               [*kept, article_id])  # fmt: skip
-
-
-def as_outcome_counts(settlement: Settlement) -> dict[str, Any]:
-    """The settlement as run counts (for ``crawl_runs.counts``)."""
-    return {"held_stored": settlement.stored, "held_kept_out": settlement.kept_out,
-            "held_refused": settlement.refused}  # fmt: skip
+def require_empty_folder(path: str | Path) -> Path:
+    """Check that ``path`` is an empty folder, or a new one whose parent exists (the one
+    folder a command such as ``release DIR`` makes itself)."""
+    path = Path(path)
+    if path.exists():
+        if not path.is_dir():
+            raise NotOurs(f"{path} exists and is not a folder: refusing to write there.")
+        if any(path.iterdir()):
+            raise NotOurs(f"{path} is not empty: give a new or empty folder.")
+        return path
+    require_folder(path)
+    return path

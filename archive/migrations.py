@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from archive.leaders.tables import m002_leaders
 from archive.schema import utc_now
 from archive.transactions import write_transaction
 
@@ -241,7 +242,7 @@ def m001_base(db: sqlite_utils.Database) -> None:
     run_script(db, M001_BASE)
 
 
-M002_HELD_CHANGES = """
+M003_HELD_CHANGES = """
 CREATE TABLE held_runs (
    run_id INTEGER PRIMARY KEY REFERENCES crawl_runs(id),
    started_at TEXT NOT NULL,
@@ -267,15 +268,16 @@ CREATE INDEX held_changes_status ON held_changes(status);
 """
 
 
-def m002_held_changes(db: sqlite_utils.Database) -> None:
+def m003_held_changes(db: sqlite_utils.Database) -> None:
     """Issue 16: the crawl runs that hold their changes until their end, and the pages judged
-    not the article with the changes held (archive.guard; described in archive.schema)."""
-    run_script(db, M002_HELD_CHANGES)
+    not the article with the changes held (archive.changeguard; described in archive.schema)."""
+    run_script(db, M003_HELD_CHANGES)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_base,
-    m002_held_changes,
+    m002_leaders,  # archive/leaders/tables.py, beside the rules that fill its tables
+    m003_held_changes,
 ]
 
 

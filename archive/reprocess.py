@@ -9,7 +9,7 @@ so it never pretends the page was seen again: ``last_seen`` and the ``removed_at
 capture's fetch time and its ``run_id`` is null. The article's provenance (``capture_id``,
 ``extractor_version``) names the capture read and the extractor that read it; the new revision
 gets the same. A capture that no longer parses (``NotAnArticle``) or cannot be read, or whose
-page is not the article (``archive.guard``: a notice, a soft 404), is reported and the stored
+page is not the article (``archive.changeguard``: a notice, a soft 404), is reported and the stored
 article left untouched.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive import guard
+from archive import changeguard
 from archive.captures import CaptureError, Captures
 from archive.errors import InvalidArticle
 from archive.store import Archive
@@ -199,8 +199,8 @@ def _store(
             outcome = archive.store_article(article)
         except InvalidArticle as error:
             return _problem(row, f"invalid: {error}")
-        if outcome == "refused":  # not the article (archive.guard): nothing else changes
-            return _problem(row, f"not_the_article:{guard.refusal_of(archive, article.url)}")
+        if outcome == "refused":  # not the article (archive.changeguard): nothing else changes
+            return _problem(row, f"not_the_article:{changeguard.refusal_of(archive, article.url)}")
         # Not a fetch: the article was not seen again and did not come back.
         db.execute(
             "UPDATE articles SET last_seen = ?, removed_at = ?, removed_reason = ? WHERE id = ?",

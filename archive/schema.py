@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from archive.leaders.tables import LEADER_TABLES  # beside the rules filling them
+
 # The search indexes as m001_base creates them (archive/migrations.py): the tables, and their
 # columns in the order their bm25 weights follow.
 SEARCH_TABLE = "articles_fts"  # tokenizer: unicode61 remove_diacritics 2
@@ -305,11 +307,13 @@ TABLES: dict[str, TableSpec] = {
     )
 }
 
-# Issue 16's tables (archive.guard; created by migrations.m002_held_changes).
+TABLES.update((n, _table(n, d, *c)) for n, (d, c) in LEADER_TABLES.items())  # m002_leaders
+
+# Issue 16's tables (archive.changeguard; created by migrations.m003_held_changes).
 TABLES.update({spec.name: spec for spec in (
     _table(
         "held_runs",
-        "Crawl runs that hold their changes until their end (archive/guard.py).",
+        "Crawl runs that hold their changes until their end (archive/changeguard.py).",
         ("run_id", int, "The crawl run (crawl_runs.id)."),
         ("started_at", str, "UTC time the run began holding."),
         ("settled_at", str, "UTC time its held changes were settled; null while running (or if "
@@ -318,7 +322,7 @@ TABLES.update({spec.name: spec for spec in (
     _table(
         "held_changes",
         "Pages judged not the article, and changes a crawl run held until its end "
-        "(archive/guard.py, archive/changes.py).",
+        "(archive/changeguard.py, archive/changes.py).",
         ("id", int, "Row id."),
         ("run_id", int, "The crawl run (crawl_runs.id); null for tinlanhdao reprocess."),
         ("article_id", int, "The archived article (articles.id); null for a URL not archived."),

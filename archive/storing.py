@@ -16,6 +16,7 @@ import sqlite_utils
 
 from archive.errors import InvalidArticle
 from archive.index import index_pairs
+from archive.leaders.tables import index_article as index_leaders
 from archive.schema import SEARCH_COLUMNS, utc_now
 from archive.transactions import write_transaction
 from crawler.article import Article, Attachment, Image
@@ -99,6 +100,7 @@ def store_article(
             index_pairs(db, article_id, _indexed_text(row))
             revision_id = _add_revision(db, article_id, row, seen_at, run_id)
             _add_images(db, article_id, revision_id, record.images, record.attachments)
+            index_leaders(db, article_id, record)
             return "new"
         article_id = current["id"]
         last_seen = max(current["last_seen"] or "", seen_at)
@@ -116,6 +118,7 @@ def store_article(
         index_pairs(db, article_id, _indexed_text(row), old=indexed)
         revision_id = _add_revision(db, article_id, row, seen_at, run_id)
         _replace_images_if_changed(db, article_id, revision_id, record, seen_at)
+        index_leaders(db, article_id, record)
         return "changed"
 
 

@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from archive import Archive, InvalidArticle, default_archive_path, guard
+from archive import Archive, InvalidArticle, changeguard, default_archive_path
 from crawler.items import Article, PageFailure, RemovedArticle
 from crawler.runhealth import assess, layout_counts
 from crawler.writer import ArchiveWriter, WriterLost, shared_writer
@@ -113,7 +113,7 @@ class StorePipeline:
             start_url=str(start_url),
         )
         logger.info("Archive %s: crawl run %s started", self.archive_path, self.run_id)
-        guard.begin_run(self.archive, self.run_id)  # changes wait for the run's end
+        changeguard.begin_run(self.archive, self.run_id)  # changes wait for the run's end
         accept = str(getattr(spider, "accept_mass_change", "")).lower() in ("1", "true", "yes")
         if self.crawler is not None and accept:  # -a accept_mass_change=1
             self.crawler.stats.set_value("tinlanhdao/accept_mass_change", 1)
@@ -162,8 +162,8 @@ class StorePipeline:
         return self._stored(outcome, item)
 
     def _stored(self, outcome: str, item: Any) -> Any:
-        self.counts[outcome] = self.counts.get(outcome, 0) + 1  # (+ held, refused: archive.guard)
-        self.counts["failed"] += outcome == "refused"  # in failures (archive.guard)
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1  # (+ held, refused: changeguard)
+        self.counts["failed"] += outcome == "refused"  # in failures (archive.changeguard)
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value(f"tinlanhdao/stored/{outcome}")  # for the run summary
             if outcome == "refused":  # not the article: counted as a page that is not one
@@ -198,7 +198,8 @@ class StorePipeline:
         stats["finish_reason"] = reason
         settings = self.crawler.settings if self.crawler else None
         verdict = assess(stats, settings)
-        settled = guard.settle_run(self.archive, self.run_id, "mass_change" not in verdict.problems)
+        keep_out = "mass_change" in verdict.problems
+        settled = changeguard.settle_run(self.archive, self.run_id, store=not keep_out)
         self.counts["changed"] += settled.stored
         counts: dict[str, Any] = dict(self.counts)
         counts.update(

@@ -16,7 +16,7 @@ code   problem                     meaning
                                    (soft 404, maintenance, login...): nothing changed
 12     ``mass_change``             more than MASS_CHANGE_SHARE of the archived articles fetched
                                    would change at once: none of the changes is stored
-                                   (archive.guard); ``-a accept_mass_change=1`` accepts them
+                                   (archive.changeguard); ``-a accept_mass_change=1`` accepts them
 75     (crawler.commands.crawl)    another run holds the archive's lock
 =====  ==========================  ==========================================================
 
@@ -109,7 +109,7 @@ def assess(stats: dict[str, Any], settings: Any = None) -> Verdict:
 
 def would_change(stats: dict[str, Any]) -> tuple[int, int]:
     """(archived articles that would change, archived articles fetched): the changes held until
-    the run's end, of the held, unchanged and refused pages (archive.guard)."""
+    the run's end, of the held, unchanged and refused pages (archive.changeguard)."""
     changing = int(stats.get("tinlanhdao/stored/held", 0))
     others = sum(int(stats.get(f"tinlanhdao/stored/{k}", 0)) for k in ("unchanged", "refused"))
     return changing, changing + others

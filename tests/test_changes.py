@@ -1,4 +1,4 @@
-"""Judging a change (archive/changes.py) and the storing path's guard (archive/guard.py).
+"""Judging a change (archive/changes.py) and the storing path's guard (archive/changeguard.py).
 
 Both sides: every bad-day page the sample portal serves (sample_portal/faults.py, written by
 us), extracted by the real extractor, is "not the article" against every sample article's
@@ -21,7 +21,7 @@ import pytest
 from support.articles import SEED_PARAGRAPHS, seed_article
 from support.fixture_pages import load_fixtures
 
-from archive import Archive, guard
+from archive import Archive, changeguard
 from archive.changes import (
     VIETNAM,
     RunContext,
@@ -253,10 +253,10 @@ def test_a_holding_run_stores_its_changes_at_its_end_or_keeps_them_out(tmp_path,
         archive.store_article(seed_article())
         before = current(archive, seed_article().url)
         run_id = archive.start_run("tinlanhdao", "full")
-        assert guard.begin_run(archive, run_id) == 0
+        assert changeguard.begin_run(archive, run_id) == 0
         assert archive.store_article(edited_seed(), run_id) == "held"
         assert current(archive, seed_article().url) == before  # nothing yet
-        settlement = guard.settle_run(archive, run_id, store=store)
+        settlement = changeguard.settle_run(archive, run_id, store=store)
         after = current(archive, seed_article().url)
         revisions = rows(archive, "select count(*) from revisions")[0][0]
         status = rows(archive, "select status from held_changes")[0][0]
@@ -278,11 +278,11 @@ def test_the_same_text_under_many_urls_is_refused_at_the_runs_end(tmp_path):
         for url in urls:
             archive.store_article(seed_article(url=url, title=f"Bài {url[-1]}"))
         run_id = archive.start_run("tinlanhdao", "full")
-        guard.begin_run(archive, run_id)
+        changeguard.begin_run(archive, run_id)
         same = [seed_article(url=url, title="Trang đang được cập nhật",
                              fetched_at="2026-12-02T03:00:00Z") for url in urls]
         assert [archive.store_article(a, run_id) for a in same] == ["held", "held", "refused"]
-        settlement = guard.settle_run(archive, run_id, store=True)
+        settlement = changeguard.settle_run(archive, run_id, store=True)
         assert (settlement.stored, settlement.refused) == (0, 2)
         titles = {archive.get_article(url)["title"] for url in urls}
         assert titles == {"Bài 0", "Bài 1", "Bài 2"}
@@ -294,10 +294,10 @@ def test_changes_held_by_a_run_that_died_are_abandoned_by_the_next(tmp_path):
     with Archive(tmp_path / "a.db") as archive:
         archive.store_article(seed_article())
         died = archive.start_run("tinlanhdao", "full")
-        guard.begin_run(archive, died)
+        changeguard.begin_run(archive, died)
         assert archive.store_article(edited_seed(), died) == "held"
         archive.close_abandoned_runs()
-        assert guard.begin_run(archive, archive.start_run("tinlanhdao", "full")) == 1
+        assert changeguard.begin_run(archive, archive.start_run("tinlanhdao", "full")) == 1
         assert rows(archive, "select status from held_changes") == [("abandoned",)]
         assert "60 sản phẩm" in archive.get_article(seed_article().url)["body"]
 
@@ -305,7 +305,7 @@ def test_changes_held_by_a_run_that_died_are_abandoned_by_the_next(tmp_path):
 def test_the_migration_is_recorded(tmp_path):
     with Archive(tmp_path / "a.db") as archive:
         names = [r for (r,) in rows(archive, "select name from migrations")]
-    assert names[-1] == "m002_held_changes"
+    assert names[-1] == "m003_held_changes"
     connection = sqlite3.connect(tmp_path / "a.db")
     tables = {r for (r,) in connection.execute("select name from sqlite_master")}
     assert {"held_runs", "held_changes"} <= tables

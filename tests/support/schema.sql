@@ -1,3 +1,22 @@
+-- table activities
+CREATE TABLE activities (
+    article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+    activity TEXT NOT NULL,
+    phrase TEXT NOT NULL,
+    rules_version TEXT NOT NULL
+);
+
+-- index activities_activity
+CREATE INDEX activities_activity ON activities(activity);
+
+-- view article_leaders
+CREATE VIEW article_leaders AS
+    SELECT a.id, a.published, a.year, a.title, coalesce(act.activity, '') AS activity,
+           (SELECT json_group_array(DISTINCT m.person) FROM mentions m
+            WHERE m.article_id = a.id AND m.person != '') AS leaders,
+           a.url
+    FROM articles a LEFT JOIN activities act ON act.article_id = a.id;
+
 -- table articles
 CREATE TABLE articles (
    id INTEGER PRIMARY KEY,
@@ -267,12 +286,88 @@ CREATE TABLE images (
    replaced_at TEXT
 );
 
+-- view leader_roles
+CREATE VIEW leader_roles AS
+    SELECT person_id, person, role,
+           count(DISTINCT article_id) AS articles,
+           min(published) AS first_seen,
+           max(published) AS last_seen
+    FROM mentions
+    WHERE person_id IS NOT NULL AND inferred = 0
+    GROUP BY person_id, role;
+
+-- table leaders_state
+CREATE TABLE leaders_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- table mentions
+CREATE TABLE mentions (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    published TEXT NOT NULL,
+    person_id INTEGER REFERENCES people(id),
+    person TEXT NOT NULL,
+    name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    role TEXT NOT NULL,
+    organization TEXT NOT NULL,
+    part TEXT NOT NULL,
+    part_index INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    inferred INTEGER NOT NULL DEFAULT 0,
+    inferred_from TEXT NOT NULL DEFAULT '',
+    rules_version TEXT NOT NULL
+);
+
+-- index mentions_article
+CREATE INDEX mentions_article ON mentions(article_id);
+
+-- index mentions_person
+CREATE INDEX mentions_person ON mentions(person_id, role, published);
+
+-- index mentions_role_published
+CREATE INDEX mentions_role_published ON mentions(role, published);
+
+-- index mentions_unlinked_offices
+CREATE INDEX mentions_unlinked_offices ON mentions(role, published)
+    WHERE kind = 'office_only' AND (person_id IS NULL OR inferred = 1);
+
 -- table migrations
 CREATE TABLE migrations (
    id INTEGER PRIMARY KEY,
    name TEXT,
    applied_at TEXT
 );
+
+-- table people
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    folded TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    in_people_file INTEGER NOT NULL DEFAULT 0
+);
+
+-- index people_folded
+CREATE INDEX people_folded ON people(folded);
+
+-- table people_terms
+CREATE TABLE people_terms (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    role TEXT NOT NULL,
+    from_date TEXT NOT NULL,
+    to_date TEXT NOT NULL,
+    source TEXT NOT NULL,
+    note TEXT NOT NULL
+);
+
+-- index people_terms_person
+CREATE INDEX people_terms_person ON people_terms(person_id);
 
 -- table revisions
 CREATE TABLE revisions (

@@ -20,7 +20,7 @@ from conftest import run_crawl
 from crawler import settings as project_settings
 from sample_portal.server import SamplePortal
 
-CAPTURE_MIDDLEWARE = "crawler.capture.WarcCaptureMiddleware"
+CAPTURE_MIDDLEWARE = "crawler.middlewares.WarcCaptureMiddleware"
 
 
 def capture_settings() -> tuple[str, ...]:

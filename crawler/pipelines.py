@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
 
+from archive import InvalidArticle
 from crawler.items import Article, PageFailure, RemovedArticle
 from crawler.recorder import Recorder
 from crawler.run import STORAGE_ERRORS, CrawlRun
@@ -91,8 +92,11 @@ class StorePipeline:
             else:
                 record = item if isinstance(item, Article) else ItemAdapter(item).asdict()
                 self._count(await maybe_deferred_to_future(self.recorder.store(record)))
-        except STORAGE_ERRORS as error:  # invalid, not captured, or the archive failed
+        except InvalidArticle as error:
             raise DropItem(f"not stored: {error}: {ItemAdapter(item).get('url')}") from error
+        except STORAGE_ERRORS as error:  # the run has said why, in one line, and is stopping
+            raise DropItem(f"not stored: {error}: {ItemAdapter(item).get('url')}",
+                           log_level="DEBUG") from error
         return item
 
     def _count(self, outcome: str) -> None:

@@ -31,7 +31,14 @@ from archive import Archive, ArchiveError, default_archive_path
 from archive.captures import Captures, default_warc_dir
 from crawler.capture import DEFAULT_MAX_BYTES, WarcCapture
 from crawler.recorder import Recorder
-from crawler.runhealth import EXIT_LOCKED, STORAGE_ERROR, assess, layout_counts, summary_lines
+from crawler.runhealth import (
+    EXIT_CODES,
+    EXIT_LOCKED,
+    STORAGE_ERROR,
+    assess,
+    layout_counts,
+    summary_lines,
+)
 from crawler.runlock import RunLocked, acquire_run_lock, lock_path
 from crawler.version import extractor_version
 
@@ -82,15 +89,22 @@ class CrawlRun:
                          lock_path(self.archive_path))  # fmt: skip
             stats.set_value(EXIT_STATUS, EXIT_LOCKED)
             raise CloseSpider("run_locked") from error
-        self.archive = Archive(self.archive_path)
-        abandoned = self.archive.close_abandoned_runs()
+        except OSError as error:  # a read-only folder, say
+            self.storage_failed(error)
+            raise CloseSpider("storage_failed") from error
+        try:
+            self.archive = Archive(self.archive_path)
+            abandoned = self.archive.close_abandoned_runs()
+            self.run_id = self.archive.start_run(
+                spider=spider.name, mode=str(getattr(spider, "mode", "") or ""),
+                start_url=str(getattr(spider, "start_url", "") or ""),
+            )  # fmt: skip
+        except STORAGE_ERRORS as error:
+            self.storage_failed(error)
+            raise CloseSpider("storage_failed") from error
         if abandoned:
             logger.warning("Archive %s: %d earlier run(s) had died unfinished; marked killed",
                            self.archive_path, abandoned)  # fmt: skip
-        self.run_id = self.archive.start_run(
-            spider=spider.name, mode=str(getattr(spider, "mode", "") or ""),
-            start_url=str(getattr(spider, "start_url", "") or ""),
-        )  # fmt: skip
         stats.set_value(RUN_ID, self.run_id)
         self.recorder = Recorder(self.archive, self._warc(), self.run_id, self.storage_failed)
 
@@ -122,7 +136,8 @@ class CrawlRun:
         else:
             logger.error("Archiving failed; stopping the crawl", exc_info=error)
         self.crawler.stats.set_value(STORAGE_ERROR, f"{type(error).__name__}: {error}"[:500])
-        stop_crawl(self.crawler, "storage_failed")
+        if self.recorder is not None:  # the run had started
+            stop_crawl(self.crawler, "storage_failed")
 
     def _failed_file(self, error: Exception) -> Path:
         warc = self.recorder.warc if self.recorder is not None else None
@@ -132,9 +147,12 @@ class CrawlRun:
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         """Write out what is queued, judge the run, record it, log the summary."""
-        if self.lock is None:  # refused: another run holds the lock
-            return
         stats = self.crawler.stats
+        if self.recorder is None:  # refused (locked) or the archive could not be opened
+            if stats.get_value(STORAGE_ERROR):
+                stats.set_value(EXIT_STATUS, EXIT_CODES["storage_failed"])
+            self._close()
+            return
         try:
             if self.recorder is not None:
                 await self.recorder.close()
@@ -148,8 +166,12 @@ class CrawlRun:
             block = "\n".join(summary_lines(values, verdict, getattr(spider, "mode", "?")))
             (logger.warning if verdict.problems else logger.info)("%s", block)
         finally:
-            if self.archive is not None:
-                self.archive.close()
+            self._close()
+
+    def _close(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+        if self.lock is not None:
             self.lock.close()
 
     def _finish(self, values: dict[str, Any], exit_status: int, problems: list[str]) -> None:

@@ -12,6 +12,7 @@ code   problem                       meaning
 6      ``portal_unreachable``        no listing page could be fetched at all
 7      ``interrupted``               the run ended early (Ctrl-C, SIGTERM, a close condition)
 8      ``extraction_error``          extracting a page raised an error: a bug, see the log
+9      ``robots_forbidden``          robots.txt forbids the section's listing to our User-Agent
 10     ``storage_failed``            the archive or a WARC file could not be written
 75     (crawler.run)                 another run holds the archive's lock
 =====  ============================  ========================================================
@@ -34,6 +35,7 @@ EXIT_CODES = {
     "portal_unreachable": 6,
     "interrupted": 7,
     "extraction_error": 8,
+    "robots_forbidden": 9,
     "storage_failed": 10,
 }
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
@@ -87,7 +89,8 @@ def assess(stats: dict[str, Any], settings: Any = None) -> Verdict:
     # No listing page came through, and it failed or nothing else did either. (A run resumed
     # from a JOBDIR may have no listing page left to fetch, only articles.)
     if not stats.get("tinlanhdao/listing_pages") and (listing_failed or not articles):
-        problems.append("portal_unreachable")
+        forbidden = stats.get("tinlanhdao/listing_failed/robots_forbidden")
+        problems.append("robots_forbidden" if forbidden else "portal_unreachable")
     if stats.get("tinlanhdao/listing_without_articles"):
         problems.append("listing_without_articles")
     failed = failed_pages(stats)
@@ -115,6 +118,7 @@ def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[st
         "extraction_error": f"{stats.get('tinlanhdao/extraction_error')} page(s) made the "
                             "extractor fail: a bug, the traceback is in the log",
         "storage_failed": f"the archive could not be written ({stats.get(STORAGE_ERROR)})",
+        "robots_forbidden": f"robots.txt: {stats.get('tinlanhdao/robots_forbidden')}",
     }  # fmt: skip
     run = stats.get("tinlanhdao/run_id", "?")
     megabytes = stats.get("downloader/response_bytes", 0) / 1e6

@@ -35,6 +35,7 @@ ARCHIVE_PATH = os.environ.get("TINLANHDAO_ARCHIVE", "data/tinlanhdao.db")
 
 # --- Politeness (live defaults) --------------------------------------------------------------
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "crawler.robots.ExplainingRobotParser"  # Protego, saying which rule forbids
 CONTACT_URL = os.environ.get("TINLANHDAO_CONTACT", "https://github.com/tinlanhdao/tinlanhdao")
 USER_AGENT = f"tinlanhdao-archiver/0.1 (+{CONTACT_URL})"
 CONCURRENT_REQUESTS = 1  # one request at a time to the portal

@@ -269,3 +269,21 @@ def test_a_backfill_paused_with_ctrl_c_resumes_from_its_jobdir(portal, tmp_path)
     resumed = run_crawl(portal, archive, "-a", "mode=full", "-s", f"JOBDIR={jobdir}")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert article_paths(archive) == sorted(e["path"] for e in MANIFEST)
+
+
+def test_robots_txt_forbidding_the_section_is_said_as_such(tmp_path):
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "robots.txt").write_text("User-agent: *\nDisallow: /tim-kiem\n\n"
+                                        "User-agent: tinlanhdao-archiver\nDisallow: /hoat-dong\n")
+    with SamplePortal(overlay_dir=overlay) as portal:
+        result = run_crawl(portal, tmp_path / "archive.db")
+        fetched = list(portal.requests)
+    assert result.returncode == EXIT_CODES["robots_forbidden"], result.stderr[-3000:]
+    assert fetched == ["/robots.txt"]
+    summary = result.stderr.splitlines()[-1]
+    assert summary.startswith("  problem: robots_forbidden: robots.txt: User-agent: "
+                              "tinlanhdao-archiver / Disallow: /hoat-dong forbids http://")
+    assert "to our User-Agent 'tinlanhdao-archiver/0.1 (+" in summary
+    assert "portal_unreachable" not in result.stderr and "Traceback" not in result.stderr
+    assert query(tmp_path / "archive.db", "select reason from failures") == [("robots_forbidden",)]

@@ -272,6 +272,8 @@ class TinLanhDaoSpider(scrapy.Spider):
         reason = f"http_{status}" if status else type(failure.value).__name__
         if "larger than download max size" in str(failure.value):
             reason = "too_large"
+        elif str(failure.value).startswith("Forbidden by robots.txt"):
+            reason = "robots_forbidden"  # the rule that matched: crawler.robots
         detail = str(failure.value)[:500]
         if url != request.url:
             detail = f"{detail} (redirected to {request.url})"

@@ -66,7 +66,7 @@ class PendingCapture:
     row: dict[str, Any]  # its future ``captures`` row
     record_type: str
     bytes_written: int
-    sequence: int  # the writer's count of writes, this one included
+    sequence: int  # how many writes this WarcCapture has made, this one included
 
 
 class WarcCapture:

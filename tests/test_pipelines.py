@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -22,12 +24,11 @@ from scrapy.exceptions import DropItem
 from crawler.items import PageFailure, RemovedArticle
 from crawler.pipelines import ValidatePipeline, is_iso_date
 from crawler.run import run_status
-from crawler.runlock import acquire_run_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 
 CRAWL_SCRIPT = """
-import json, os, pickle, sys
+import asyncio, json, os, pickle, sys
 from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
@@ -39,9 +40,11 @@ class ItemsSpider(Spider):
 
     async def start(self):
         with open(sys.argv[1], "rb") as given:
-            items, stats = pickle.load(given)
+            items, stats, hold = pickle.load(given)
         for key, value in stats.items():
             self.crawler.stats.set_value(key, value)
+        while hold and not os.path.exists(hold):  # a run that lasts until the test releases it
+            await asyncio.sleep(0.05)
         for item in items:
             yield item
 
@@ -55,20 +58,32 @@ print(json.dumps(crawler.stats.get_stats(), default=str))
 """
 
 
-def crawl(tmp_path: Path, items: list, stats: dict | None = None,
-          archive: str = "tinlanhdao.db") -> tuple[dict, str]:  # fmt: skip
-    """Crawl ``items`` into ``tmp_path / archive`` with CrawlerProcess; return the final stats
-    and the log."""
-    given = tmp_path / "items.pickle"
-    given.write_bytes(pickle.dumps((items, stats or {})))
+def start_crawl(tmp_path: Path, items: list, stats: dict | None = None,
+                archive: str = "tinlanhdao.db", hold: str = "") -> subprocess.Popen:
+    """Start crawling ``items`` into ``tmp_path / archive`` with CrawlerProcess; with ``hold``,
+    the spider yields nothing until that file exists."""
+    given = tmp_path / f"items-{len(list(tmp_path.glob('items-*')))}.pickle"
+    given.write_bytes(pickle.dumps((items, stats or {}, hold)))
     script = tmp_path / "crawl.py"
     script.write_text(CRAWL_SCRIPT, encoding="utf-8")
     env = os.environ | {"PYTHONPATH": str(ROOT), "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    done = subprocess.run([sys.executable, str(script), str(given), str(tmp_path / archive)],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "Traceback" not in done.stderr, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr
+    return subprocess.Popen([sys.executable, str(script), str(given), str(tmp_path / archive)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def finished(process: subprocess.Popen) -> tuple[dict, str]:
+    """The final stats and the log of a crawl started by ``start_crawl``."""
+    out, log = process.communicate(timeout=300)
+    assert process.returncode == 0, log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
+    return json.loads(out.strip().splitlines()[-1]), log
+
+
+def crawl(tmp_path: Path, items: list, stats: dict | None = None,
+          archive: str = "tinlanhdao.db") -> tuple[dict, str]:  # fmt: skip
+    """Crawl ``items`` into ``tmp_path / archive``; return the final stats and the log."""
+    return finished(start_crawl(tmp_path, items, stats, archive))
 
 
 def runs(db_path: Path) -> list[dict]:
@@ -208,20 +223,34 @@ def test_removed_articles_are_marked_once_and_unknown_ones_ignored(tmp_path: Pat
         {"removed_at": None, "removed_reason": None}]  # fmt: skip
 
 
-def test_a_second_run_is_refused_while_the_lock_is_held_and_writes_nothing(tmp_path: Path):
-    held = acquire_run_lock(tmp_path / "tinlanhdao.db")  # another run, as far as the lock goes
+def test_a_second_concurrent_run_is_refused_and_writes_nothing(tmp_path: Path):
+    release = tmp_path / "release"
+    first = start_crawl(tmp_path, [seed_article()], LISTED, hold=str(release))
     try:
-        stats, log = crawl(tmp_path, [seed_article()], LISTED)
+        deadline = time.monotonic() + 120  # waiting for the first run to start, not a bound
+        while not runs_if_any(tmp_path / "tinlanhdao.db") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert runs_if_any(tmp_path / "tinlanhdao.db"), "the first run never started"
+        second, log = crawl(tmp_path, [da_nang_article()], LISTED)
     finally:
-        held.close()
-    assert stats["tinlanhdao/exit_status"] == 75 and stats["finish_reason"] == "run_locked"
+        release.touch()
+        stats, _ = finished(first)
+    assert second["tinlanhdao/exit_status"] == 75 and second["finish_reason"] == "run_locked"
     assert "Another run is using the archive" in log
-    assert "tinlanhdao/run_id" not in stats and "item_scraped_count" not in stats
-    assert not (tmp_path / "tinlanhdao.db").exists() and not (tmp_path / "warc").exists()
-    # Once the lock is free, the next run goes ahead and finds no run left 'running'.
-    stats, _ = crawl(tmp_path, [seed_article()], LISTED)
-    assert stats["tinlanhdao/exit_status"] == 0
-    assert [r["status"] for r in runs(tmp_path / "tinlanhdao.db")] == ["finished"]
+    assert "tinlanhdao/run_id" not in second and "item_scraped_count" not in second
+    # The first run went on: one run record, its article, its verdict.
+    assert stats["tinlanhdao/exit_status"] == 0 and stats["tinlanhdao/run_id"] == 1
+    assert [(r["status"], r["articles_new"]) for r in runs(tmp_path / "tinlanhdao.db")] == [
+        ("finished", 1)]  # fmt: skip
+    urls = sqlite_utils.Database(tmp_path / "tinlanhdao.db").execute("select url from articles")
+    assert urls.fetchall() == [(seed_article().url,)]
+
+
+def runs_if_any(db_path: Path) -> list[dict]:
+    try:
+        return runs(db_path) if db_path.exists() else []
+    except sqlite3.OperationalError:  # the schema is being created
+        return []
 
 
 def test_run_status() -> None:

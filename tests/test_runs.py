@@ -287,3 +287,18 @@ def test_robots_txt_forbidding_the_section_is_said_as_such(tmp_path):
     assert "to our User-Agent 'tinlanhdao-archiver/0.1 (+" in summary
     assert "portal_unreachable" not in result.stderr and "Traceback" not in result.stderr
     assert query(tmp_path / "archive.db", "select reason from failures") == [("robots_forbidden",)]
+
+
+def test_the_summary_is_the_last_thing_a_run_prints(portal, tmp_path):
+    quiet = run_crawl(portal, tmp_path / "archive.db")
+    lines = quiet.stderr.splitlines()
+    assert quiet.returncode == 0, quiet.stderr[-3000:]
+    assert lines[-5].endswith("tinlanhdao run 1 (incremental): finished, exit status 0 (ok)")
+    assert lines[-1] == "  problems: none"
+    assert len(lines) <= 12, quiet.stderr  # no banner, no stats dump, no per-page noise
+    for scrapy_line in ("Overridden settings", "Enabled extensions", "Dumping Scrapy stats",
+                        "Spider closed", "Telnet", "Remote control"):
+        assert scrapy_line not in quiet.stderr
+    # Asked for, Scrapy's banner and stats dump are there (before and after the summary).
+    loud = run_crawl(portal, tmp_path / "archive.db", "-s", "LOG_SCRAPY_BANNER=True")
+    assert "Overridden settings" in loud.stderr and "Dumping Scrapy stats" in loud.stderr

@@ -94,9 +94,11 @@ class StorePipeline:
                 self._count(await maybe_deferred_to_future(self.recorder.store(record)))
         except InvalidArticle as error:
             raise DropItem(f"not stored: {error}: {ItemAdapter(item).get('url')}") from error
-        except STORAGE_ERRORS as error:  # the run has said why, in one line, and is stopping
+        except STORAGE_ERRORS as error:
+            # When the archive failed, the run has said why in one line and is stopping.
+            level = "DEBUG" if self.recorder.failed is not None else "WARNING"
             raise DropItem(f"not stored: {error}: {ItemAdapter(item).get('url')}",
-                           log_level="DEBUG") from error
+                           log_level=level) from error
         return item
 
     def _count(self, outcome: str) -> None:

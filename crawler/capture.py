@@ -66,7 +66,6 @@ class PendingCapture:
     row: dict[str, Any]  # its future ``captures`` row
     record_type: str
     bytes_written: int
-    sequence: int  # how many writes this WarcCapture has made, this one included
 
 
 class WarcCapture:
@@ -94,7 +93,6 @@ class WarcCapture:
         self._path: Path | None = None
         self._writer: WARCWriter | None = None
         self._serial = 0
-        self.written = 0  # writes so far (``PendingCapture.sequence``)
         self.files: list[Path] = []
         self._warc_file = ""  # the current file as ``captures.warc_file`` names it
 
@@ -126,11 +124,6 @@ class WarcCapture:
         self._sync()
         self.files.append(path)
         logger.info("Writing WARC file %s", path)
-
-    def sync(self) -> None:
-        """Flush and fsync the current WARC file: every record written so far is on disk."""
-        if self._file is not None:
-            self._sync()
 
     def _sync(self) -> None:
         assert self._file is not None
@@ -230,7 +223,6 @@ class WarcCapture:
         writer.write_record(record)
         end = self._file.tell()
         self._file.flush()
-        self.written += 1
         return PendingCapture(
             {
                 "url": url,
@@ -249,7 +241,6 @@ class WarcCapture:
             },
             record_type,
             end - start,
-            self.written,
         )
 
 

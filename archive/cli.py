@@ -344,41 +344,113 @@ def serve(host: str, port: int, db_path: Path) -> None:
     web.serve(db_path, host=host, port=port)
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--url", default="", help="The page's URL (default: its canonical link).")
-def extract(files: tuple[Path, ...], url: str) -> None:
-    """Extract the Article from saved pages and print it as JSON, using the crawl's layouts.
+# `tinlanhdao extract`'s exit statuses, one per kind of failure (see its help).
+EXTRACT_STATUS = {"not_article": 1, "unreachable": 3, "robots": 4, "not_html": 5, "bug": 70}
 
-    One file: indented JSON. Several: one JSON object per line. A file that cannot be read or
-    is not an article gets a one-line error on stderr; the exit status is then 1.
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("pages", nargs=-1, required=True, metavar="URL|FILE...")
+@click.option("--url", default="", help="A saved file's URL (default: its canonical link).")
+def extract(pages: tuple[str, ...], url: str) -> None:
+    """Extract the Article of a page, from the web or from a saved file, and print it as JSON.
+
+    A URL is fetched politely: the crawl's User-Agent, robots.txt obeyed, one request for the
+    page (a redirect is reported, not followed). For one page, what each known layout and the
+    fallback found is shown on stderr, so you see at once whether a known layout still
+    matches. One page: indented JSON; several: one JSON object per line.
+
+    \b
+    Exit status (several pages: the highest):
+      0  every page gave an article
+      1  not an article (the reason is printed), or a file cannot be read
+      3  the page cannot be fetched (network, timeout, HTTP error, redirect, too large)
+      4  robots.txt forbids fetching it
+      5  it is not HTML
+      70 a bug in the extraction code (please report it with the page)
 
     \b
     Example:
+      tinlanhdao extract https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho/...
       tinlanhdao extract saved/page.html --url https://www.cantho.gov.vn/...
       tinlanhdao extract saved/*.html > articles.jsonl
     """
     try:
-        from crawler.extraction import extract_page
-        from crawler.extraction.errors import NotAnArticle
+        from crawler.pagecheck import extract_one
     except ImportError as error:
         raise click.ClickException(f"Extraction is not available: {error}") from None
-    failed = 0
-    for file in files:
-        try:
-            article = extract_page(file.read_bytes(), url=url)
-        except OSError as error:
-            click.echo(f"{file}: cannot read: {error.strerror or error}", err=True)
-        except NotAnArticle as error:
-            click.echo(f"{file}: not an article: {error.reason}", err=True)
-        except Exception as error:  # a broken page must not stop the other files
-            click.echo(f"{file}: extraction failed: {type(error).__name__}: {error}", err=True)
+    status = 0
+    for page in pages:
+        outcome = extract_one(page, url, compare=len(pages) == 1)
+        for line in outcome.report:
+            click.echo(line, err=True)
+        if outcome.article is not None:
+            click.echo(dumps(outcome.article.to_dict(), indent=2 if len(pages) == 1 else None))
         else:
-            click.echo(dumps(article.to_dict(), indent=2 if len(files) == 1 else None))
-            continue
-        failed += 1
-    if failed:
-        sys.exit(1)
+            click.echo(f"{page}: {outcome.error}", err=True)
+            status = max(status, EXTRACT_STATUS[outcome.failure])
+    if status:
+        sys.exit(status)
+
+
+@main.group(context_settings=CONTEXT_SETTINGS)
+def layout() -> None:
+    """Page layouts: draft a new one when the portal's markup changes.
+
+    \b
+    Example:
+      tinlanhdao layout draft saved/article.html --name cantho-2027
+    """
+
+
+@layout.command("draft", context_settings=CONTEXT_SETTINGS)
+@click.argument("page", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The new layout's name (lowercase, hyphens).")
+@click.option("--url", default="", help="The page's URL (default: its canonical link).")
+@click.option("--charset", default=None, help="The page's charset, if it does not declare it.")
+@click.option("--group", default="drafted", show_default=True,
+              help="The fixture group (folder of tests/fixtures/pages) of the page.")
+@click.option("--origin", type=click.Choice(["real", "synthetic"]), default="real",
+              show_default=True, help="Whether the page was saved from a site or written.")
+@click.option("--source", default="", help="Where the page came from, for its meta file.")
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The clone of the project to write into (default: the one running).")
+def layout_draft(page: Path, name: str, url: str, charset: str | None, group: str,
+                 origin: str, source: str, into: Path | None) -> None:
+    """Draft a layout class from one saved page that the fallback reads.
+
+    Writes crawler/extraction/layout_NAME.py (selectors of the elements each field came from)
+    and a fixture (the page, its expected JSON, its meta file) under tests/fixtures/pages/GROUP/.
+    Existing files are never overwritten. Review the selectors, register the class in LAYOUTS
+    (crawler/extraction/__init__.py), and run the tests. Exit status 1 when nothing was written.
+
+    \b
+    Example:
+      tinlanhdao layout draft saved/article.html --name cantho-2027 --url https://www.cantho.gov.vn/...
+    """
+    from crawler.extraction.draft import DraftError, draft_from_file
+
+    if into is None:
+        import crawler
+
+        into = Path(crawler.__file__).resolve().parent.parent
+    try:
+        draft, written = draft_from_file(page, name, into, url=url, charset=charset,
+                                         group=group, origin=origin, source=source)
+    except OSError as error:
+        raise click.ClickException(f"{page}: cannot read: {error.strerror or error}") from None
+    except DraftError as error:
+        raise click.ClickException(f"{page}: {error}") from None
+    for path in written.paths:
+        click.echo(f"wrote {path}")
+    for note in draft.notes:
+        click.echo(f"review: {note}", err=True)
+    if written.differences:
+        click.echo(f"review: the drafted layout differs from the fallback on this page in: "
+                   f"{', '.join(written.differences)}", err=True)
+    else:
+        click.echo(f"{draft.class_name} extracts the same fields as the fallback on this page.")
+    click.echo(f"Next: review it, add {draft.class_name} to LAYOUTS in "
+               "crawler/extraction/__init__.py, run the tests.")
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)

@@ -83,7 +83,7 @@ _WITHOUT_MARKS = _MarkRemover()
 # fallback drop any block whose normalized text matches one of these patterns.
 
 _SHARE_TARGETS = (r"(Facebook|Zalo|Twitter|Tweet|Share|LinkedIn|E-?mail|Gửi email|In bài viết|"
-                  r"Bản in|In|Sao chép liên kết|Copy link)")
+                  r"In trang|Bản in|In|Sao chép liên kết|Copy link|Về đầu trang)")
 BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"Cỡ chữ\s*:.*",                       # font-size controls: "Cỡ chữ: +A | -A | Bản in"
     r"\+A\s*\|\s*-A.*",
@@ -94,8 +94,9 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"Tiêu đề bài viết\s*:.*Nội dung như sau\s*:.*",  # text-to-speech widget
     r"(Nghe|Đọc) bài( viết)?",
     r"THỐNG KÊ TRUY CẬP",                  # visit counter
-    r"(Đang truy cập|Đang online|Hôm nay|Hôm qua|Tháng hiện tại|Tuần hiện tại|Tổng|"
-    r"Tổng lượt truy cập|Lượt truy cập)\s*:?\s*[\d.,]*",
+    r"((Đang truy cập|Đang online|Hôm nay|Hôm qua|Tháng hiện tại|Tuần hiện tại|Tổng|"
+    r"Tổng lượt truy cập|Tổng truy cập|Lượt truy cập)\s*:?\s*[\d.,]*\s*)+",
+    r"Liên kết( website)?\s*:?",          # link-box headings
     r"ipv6 ready",                         # footer badges (image alt texts)
     r"Chung nhan Tin Nhiem Mang",
     r"Chứng nhận Tín Nhiệm Mạng",
@@ -169,9 +170,27 @@ _NAME_SEPARATORS = re.compile(r"[\s,\-–]+")
 
 
 def parse_labelled_byline(text: str, normalized: bool = False) -> str | None:
-    """Return the name in a labelled byline ("Tin, ảnh: Minh Huyền" -> "Minh Huyền"), else None."""
-    match = _BYLINE.match(text if normalized else clean_inline(text))
-    return clean_inline(match.group("name")) if match else None
+    """Return the name in a labelled byline ("Tin, ảnh: Minh Huyền" -> "Minh Huyền", "Theo Báo
+    Cần Thơ" -> "Báo Cần Thơ"), else None. A CMS account ("admin admin") is no name."""
+    text = text if normalized else clean_inline(text)
+    match = _BYLINE.match(text)
+    if match:
+        name = clean_inline(match.group("name"))
+    elif text.startswith("Theo ") and looks_like_name(text[5:], normalized=True):
+        name = text[5:]
+    else:
+        return None
+    return None if is_account_name(name) else name
+
+
+_ACCOUNT_WORDS = frozenset({"admin", "administrator", "quantri", "webmaster", "editor", "user",
+                            "test", "root", "bientap", "btv"})
+
+
+def is_account_name(name: str) -> bool:
+    """True for a CMS account shown where a byline goes ("admin admin", "webmaster")."""
+    folded = strip_marks(name).lower().split()
+    return bool(folded) and all(word in _ACCOUNT_WORDS for word in folded)
 
 
 def looks_like_name(text: str, max_words: int = 6, normalized: bool = False) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,10 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPECTED_DIR = ROOT / "tests" / "fixtures" / "expected"
-OTHER_PORTALS_DIR = ROOT / "tests" / "fixtures" / "other_portals"
 SITE_DIR = ROOT / "sample_portal" / "site"
-FIXTURE_BASE = "http://sample.portal"  # the base URL the truth files use
+FIXTURE_BASE = "http://sample.portal"  # the base URL of the sample fixtures' "url"
 SCRAPY = str(Path(sys.executable).parent / "scrapy")
 # Politeness off for the local sample portal only.
 LOCAL_SETTINGS = ("-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
@@ -37,17 +34,17 @@ def run_crawl(portal, archive: Path, *extra: str, timeout: int = 300,
 
 
 def load_truths() -> list[tuple[str, dict, Path]]:
-    """(name, truth JSON, stored page) for every sample article and other-portal page."""
-    manifest = {e["name"]: e for e in json.loads((SITE_DIR / "manifest.json").read_text("utf-8"))}
+    """(name, expected fields plus "path" and "charset", stored page) for every article fixture
+    of tests/fixtures/pages (see tests/support/fixture_pages.py, which the tests use directly)."""
+    from support.fixture_pages import load_fixtures
+
     cases = []
-    for path in sorted(EXPECTED_DIR.glob("*.json")):
-        truth = json.loads(path.read_text("utf-8"))
-        entry = manifest.get(path.stem)
-        page = SITE_DIR / entry["file"] if entry else None
-        truth.setdefault("charset", entry.get("charset") if entry else None)
-        cases.append((path.stem, truth, page))
-    for path in sorted(OTHER_PORTALS_DIR.glob("*.json")):
-        cases.append((path.stem, json.loads(path.read_text("utf-8")), path.with_suffix(".html")))
+    for fixture in load_fixtures():
+        if "not_an_article" in fixture.expected or fixture.page_path.name.endswith(".gz"):
+            continue
+        truth = dict(fixture.expected, charset=fixture.meta["charset"],
+                     path=fixture.meta["url"].removeprefix(FIXTURE_BASE))
+        cases.append((fixture.name, truth, fixture.page_path))
     return cases
 
 

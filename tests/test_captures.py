@@ -25,7 +25,7 @@ from crawler.extraction import extract_page
 from crawler.runhealth import EXIT_CODES
 from sample_portal.server import SamplePortal
 
-VERSION = re.compile(r"\d[\w.]*\+[0-9a-f]{12}")  # package version + rules digest
+VERSION = re.compile(r"\d[\w.]*\+[\w.,-]+")  # package version + declared layout versions
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 

@@ -23,7 +23,7 @@ import lxml.etree
 from crawler import text as textnorm
 from crawler.article import Article, Attachment
 from crawler.extraction.assemble import assemble
-from crawler.extraction.blocks import BlockReader, prune_boilerplate
+from crawler.extraction.blocks import Block, BlockReader, prune_boilerplate
 from crawler.extraction.document import Element, absolute_url, text_content, within
 from crawler.extraction.errors import NotAnArticle
 from crawler.extraction.selectors import ElementIndex, Selector
@@ -35,6 +35,8 @@ class PageLayout:
     """Base class: a page layout with selectors; subclasses set the class attributes."""
 
     name = "base"
+    # What this layout extracts, declared: bump it when its output changes (crawler/version.py).
+    version = ""
     MARKER_CLASSES: frozenset[str] = frozenset()  # the page has an element with one of these
     ARTICLE: Selector | None = None  # the article block; other selectors search inside it
     TITLE: Selector | None = None
@@ -129,6 +131,14 @@ class PageLayout:
                 result.append(Attachment(url=url, title=title or url.rsplit("/", 1)[-1]))
         return result
 
+    def prune(self, container: Element) -> None:
+        """Remove the boilerplate inside the content container."""
+        prune_boilerplate(container)
+
+    def blocks(self, container: Element) -> list[Block]:
+        """The container's blocks, in page order, that ``assemble`` turns into the article."""
+        return BlockReader(self.url).read(container)
+
     # --- the whole article ---
     def extract(self) -> Article:
         """Extract the article; raises NotAnArticle when there is no title or no body."""
@@ -138,11 +148,13 @@ class PageLayout:
         container = self.content()
         if container is None:
             raise NotAnArticle("no_content", self.url)
-        prune_boilerplate(container)
+        if is_listing(container):
+            raise NotAnArticle("listing", self.url)
+        self.prune(container)
         if self.url.startswith(("http://", "https://")):
             _absolutize_links(container, self.url)
         lead = self.lead()
-        parts = assemble(BlockReader(self.url).read(container), lead=lead, title=title)
+        parts = assemble(self.blocks(container), lead=lead, title=title)
         if not parts.paragraphs:
             raise NotAnArticle("no_body", self.url)
         attachments = parts.attachments + [
@@ -167,6 +179,27 @@ class PageLayout:
         )
 
 
+_TEASER_LINKS = lxml.etree.XPath(
+    "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5][.//a[@href]]"
+)
+_TEASERS_MIN = 3  # a listing shows at least this many headlines with their links...
+_TEASER_SHARE = 0.6  # ...and their items hold this share of the text around the body
+
+
+def is_listing(container: Element) -> bool:
+    """True when the content container (with its parent) is a list of article teasers: many
+    linked headlines, each in an item with its summary, and little text outside them."""
+    around = container.getparent() if container.getparent() is not None else container
+    headings = _TEASER_LINKS(around)
+    if len(headings) < _TEASERS_MIN:
+        return False
+    items = {heading.getparent() for heading in headings if heading.getparent() is not None}
+    if len(items) < _TEASERS_MIN:  # (headings side by side in one box: a link list)
+        items = set(headings)
+    in_items = sum(len(text_content(item).strip()) for item in items if item is not around)
+    return in_items >= _TEASER_SHARE * len(text_content(around).strip())
+
+
 _LINKS_AND_IMAGES = lxml.etree.XPath(".//a[@href] | .//img[@src]")
 
 
@@ -183,6 +216,7 @@ class CanThoCurrentLayout(PageLayout):
     """The current site, www.cantho.gov.vn (class names from a public scraper of it)."""
 
     name = "cantho-current"
+    version = "1"
     MARKER_CLASSES = frozenset({"ArticleDetail", "ArticleContent", "PostContent"})
     ARTICLE = Selector("div.ArticleDetail, div.PostDetail")
     TITLE = Selector(".ArticleHeader, .PostTitle, h1")
@@ -200,6 +234,7 @@ class WebSphereLayout(PageLayout):
     """The WebSphere Portal era site (now old.cantho.gov.vn): a WCM content portlet."""
 
     name = "cantho-websphere"
+    version = "1"
     MARKER_CLASSES = frozenset({"wcm-chitiet", "wcm-noidung"})
     ARTICLE = Selector("div.wcm-chitiet")
     TITLE = Selector(".wcm-tieude")

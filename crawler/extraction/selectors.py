@@ -71,25 +71,34 @@ class ElementIndex:
 
 
 class Selector:
-    """A comma-separated list of simple CSS selectors: ``.class``, ``tag.class`` or one of the
-    ``INDEXED_TAGS`` alone. Called with an ElementIndex, it returns the matching elements in
-    document order, each once."""
+    """A comma-separated list of CSS selectors. Called with an ElementIndex, it returns the
+    matching elements in document order, each once.
+
+    Simple selectors (``.class``, ``tag.class`` or one of the ``INDEXED_TAGS`` alone) are looked
+    up in the index. A list with any other selector (``#id``, ``.box h1``, ``div > p``: what a
+    drafted layout may need) is run whole by lxml's cssselect over the index's subtree.
+    """
 
     def __init__(self, css: str) -> None:
         self.css = css
         self.parts: list[tuple[str, str]] = []  # (tag or "", class name or "")
+        self.xpath: lxml.etree.XPath | None = None  # when some part is not simple
         for part in css.split(","):
             match = _SIMPLE_SELECTOR.fullmatch(part.strip())
             if not match or not (match["tag"] or match["name"]):
-                raise ValueError(f"not a simple selector: {part!r} in {css!r}")
+                self.xpath = _css_to_xpath(css)
+                return
             if not match["name"] and match["tag"] not in INDEXED_TAGS:
-                raise ValueError(f"tag {match['tag']!r} alone needs to be in INDEXED_TAGS")
+                self.xpath = _css_to_xpath(css)
+                return
             self.parts.append((match["tag"] or "", match["name"] or ""))
 
     def __repr__(self) -> str:
         return f"Selector({self.css!r})"
 
     def __call__(self, index: ElementIndex) -> list[Element]:
+        if self.xpath is not None:
+            return self.xpath(index.scope)
         found: list[Positioned] = []
         for tag, name in self.parts:
             if name:
@@ -100,3 +109,14 @@ class Selector:
         if len(self.parts) > 1:
             found = sorted(dict(found).items())  # document order, each element once
         return [element for _, element in found]
+
+
+def _css_to_xpath(css: str) -> lxml.etree.XPath:
+    """The XPath of a CSS selector list, over a subtree and its root (ValueError if invalid)."""
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        xpath = GenericTranslator().css_to_xpath(css, prefix="descendant-or-self::")
+        return lxml.etree.XPath(xpath)
+    except SelectorError as error:
+        raise ValueError(f"not a CSS selector: {css!r} ({error})") from None

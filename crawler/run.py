@@ -154,10 +154,9 @@ class CrawlRun:
             self._close()
             return
         try:
-            if self.recorder is not None:
-                await self.recorder.close()
-                if self.recorder.warc is not None:
-                    stats.set_value("tinlanhdao/warc/files", len(self.recorder.warc.files))
+            await self.recorder.close()
+            if self.recorder.warc is not None:
+                stats.set_value("tinlanhdao/warc/files", len(self.recorder.warc.files))
             values = dict(stats.get_stats(), finish_reason=reason)
             verdict = assess(values, self.crawler.settings)
             stats.set_value(EXIT_STATUS, verdict.exit_status)
@@ -177,8 +176,7 @@ class CrawlRun:
     def _finish(self, values: dict[str, Any], exit_status: int, problems: list[str]) -> None:
         """Record the end of the run; if the archive cannot be written, say so in one line
         (the next run marks this one killed)."""
-        if self.archive is None or self.run_id is None:
-            return
+        assert self.archive is not None and self.run_id is not None
         reason = values["finish_reason"]
         counts = {k: v for k, v in values.items() if k in RUN_STATS or k.startswith("tinlanhdao/")}
         counts.update(

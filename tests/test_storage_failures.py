@@ -1,21 +1,26 @@
-"""Storage that fails under the crawl: a full disk and a read-only file system (issue 16).
+"""Storage that fails under the crawl: a full disk, a read-only file system, a database locked
+past its timeout (issue 16).
 
-Each case runs `scrapy crawl tinlanhdao` against the sample portal with the archive on a small
-tmpfs, mounted in a user and mount namespace of its own (``unshare -r -m``, no root needed), so
-the disk is really full (ENOSPC, SQLITE_FULL) or really read-only (EROFS). The steps run inside
-the namespace (the mount is gone once it ends) and report back as JSON. Skipped where the
-machine allows no user namespaces.
+The first two run `scrapy crawl tinlanhdao` against the sample portal with the archive on a
+small tmpfs, mounted in a user and mount namespace of its own (``unshare -r -m``, no root
+needed), so the disk is really full (ENOSPC, SQLITE_FULL) or really read-only (EROFS). The steps
+run inside the namespace (the mount is gone once it ends) and report back as JSON; they are
+skipped where the machine allows no user namespaces. The third holds the archive's write lock
+from another connection while a crawl runs.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
-from conftest import LOCAL_SETTINGS, ROOT, SCRAPY
+from conftest import LOCAL_SETTINGS, ROOT, SCRAPY, crawl_command
 
 from crawler.runhealth import EXIT_CODES
 from sample_portal.server import SamplePortal
@@ -58,8 +63,8 @@ def namespaces_allowed() -> bool:
     return probe.returncode == 0
 
 
-pytestmark = pytest.mark.skipif(not namespaces_allowed(),
-                                reason="no user namespaces here (unshare -r -m)")
+needs_namespaces = pytest.mark.skipif(not namespaces_allowed(),
+                                      reason="no user namespaces here (unshare -r -m)")
 
 
 def run_steps(tmp_path, *steps: str) -> list[dict]:
@@ -74,6 +79,7 @@ def run_steps(tmp_path, *steps: str) -> list[dict]:
     return json.loads(done.stdout)
 
 
+@needs_namespaces
 def test_a_full_disk_ends_the_run_in_one_line_and_the_next_run_completes(tmp_path):
     full, state, again, after = run_steps(tmp_path, "mount:600k", "crawl", "state",
                                           "remount:size=50m", "crawl", "state")  # fmt: skip
@@ -90,6 +96,7 @@ def test_a_full_disk_ends_the_run_in_one_line_and_the_next_run_completes(tmp_pat
     assert after["without_capture"] == 0
 
 
+@needs_namespaces
 def test_a_read_only_archive_ends_the_run_in_one_line_and_changes_nothing(tmp_path):
     first, before, read_only, after = run_steps(tmp_path, "mount:50m", "crawl", "state",
                                                 "remount:ro", "crawl", "state")  # fmt: skip
@@ -98,3 +105,40 @@ def test_a_read_only_archive_ends_the_run_in_one_line_and_changes_nothing(tmp_pa
     assert "Traceback" not in read_only["log"]
     assert "Cannot write" in read_only["log"] and "Read-only file system" in read_only["log"]
     assert after == before
+
+
+def test_a_database_locked_past_its_timeout_ends_the_run_in_one_line(tmp_path):
+    """Another program holds the archive's write lock longer than the busy timeout (10 s)."""
+    archive = tmp_path / "archive.db"
+    env = dict(os.environ, TINLANHDAO_ARCHIVE=str(archive))
+    with SamplePortal() as portal:
+        crawl = subprocess.Popen(crawl_command(portal, "-s", "DOWNLOAD_DELAY=0.2", local=False),
+                                 cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
+        holder = None
+        try:
+            while holder is None and crawl.poll() is None:  # until the run has started
+                try:
+                    holder = sqlite3.connect(archive, timeout=60)
+                    if not holder.execute("select count(*) from crawl_runs").fetchone()[0]:
+                        holder.close()
+                        holder = None
+                except sqlite3.OperationalError:  # the schema is being created
+                    holder = None
+                time.sleep(0.05)
+            assert holder is not None, "the crawl ended before its run started"
+            holder.execute("BEGIN IMMEDIATE")  # held until the crawl has ended
+            log = crawl.communicate(timeout=300)[1]
+        finally:
+            if holder is not None:
+                holder.rollback()
+                holder.close()
+            if crawl.poll() is None:
+                crawl.kill()
+    assert crawl.returncode == EXIT_CODES["storage_failed"], log[-3000:]
+    assert f"Cannot write {archive}: database is locked" in log
+    assert "Traceback" not in log
+    with sqlite3.connect(archive) as db:
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+        assert db.execute("select count(*) from articles where capture_id is null").fetchone() \
+            == (0,)

@@ -12,7 +12,7 @@ Query language (everything else is just words, so any text is a valid query):
   "Đà Nẵng" before texts that merely contain "đã" and "nâng";
 * words joined by punctuation (``Cần-Thơ``, ``a_b``) are a phrase, as FTS5 itself reads them.
 
-Every word is folded with ``crawler.text.fold_for_search`` (no marks, đ -> d, lowercase) and
+Every word is folded with ``archive.folding.fold_for_search`` (no marks, đ -> d, lowercase) and
 quoted, so FTS5 operators, parentheses, ``-``, ``:`` and stray quotes in the text never reach the
 FTS5 parser. The index holds each text plus its đ -> d copy (see ``archive.schema``), so the
 folded query matches accented and unaccented text alike.
@@ -35,14 +35,9 @@ from typing import Any
 import sqlite_utils
 
 from archive.errors import QueryError
-from archive.schema import (
-    PAIRS_TABLE,
-    PAIRS_WEIGHTS,
-    SEARCH_TABLE,
-    SEARCH_WEIGHTS,
-    pair_phrase,
-)
-from crawler.text import WORD_PATTERN, clean_inline, fold_in_place, folded_words
+from archive.folding import WORD_PATTERN, fold_in_place, folded_words, pair_phrase
+from archive.schema import PAIRS_TABLE, PAIRS_WEIGHTS, SEARCH_TABLE, SEARCH_WEIGHTS
+from crawler.text import clean_inline
 
 MAX_TERMS = 64
 # A double-quoted phrase, a bare chunk of text without spaces.
@@ -96,7 +91,7 @@ class ParsedQuery:
 
     def hits_in(self, folded: str) -> list[tuple[int, int]]:
         """The (start, end) of every word the query matches in ``folded`` (text folded by
-        ``crawler.text.fold_in_place``, so the spans are those of the original text)."""
+        ``archive.folding.fold_in_place``, so the spans are those of the original text)."""
         return [match.span() for match in self._hit_pattern.finditer(folded)]
 
     @functools.cached_property

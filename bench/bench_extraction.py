@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from conftest import FIXTURE_BASE, load_truths  # noqa: E402
+from support.fixtures import FIXTURE_BASE, load_truths  # noqa: E402
 
 from crawler.extraction import LAYOUTS, NotAnArticle, extract_page  # noqa: E402
 from crawler.extraction.document import decode_html  # noqa: E402

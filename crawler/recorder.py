@@ -36,7 +36,7 @@ from twisted.internet.defer import Deferred
 
 from archive import Archive, ArchiveError, InvalidArticle
 from archive.captures import Captures
-from archive.store import as_article
+from archive.storing import as_article
 from archive.transactions import write_transaction
 from crawler.capture import CaptureResult, PendingCapture, WarcCapture
 from crawler.version import extractor_version

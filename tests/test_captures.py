@@ -11,10 +11,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from captures_support import capture_settings, crawled, query
 from cdxj_indexer.main import CDXJIndexer
 from click.testing import CliRunner
-from conftest import run_crawl
+from support.captures import capture_settings, crawled, query
+from support.crawls import run_crawl
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import ROOT
+from support.crawls import ROOT
 
 
 def test_three_kills_lose_nothing_and_duplicate_nothing():

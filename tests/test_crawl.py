@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT, SITE_DIR, run_crawl
+from support.crawls import ROOT, SITE_DIR, run_crawl
 
 from crawler.runhealth import EXIT_CODES
 from sample_portal.server import SamplePortal

@@ -102,7 +102,7 @@ def test_a_robots_txt_that_forbids_the_section(tmp_path):
 def test_a_page_that_is_not_an_article_gives_its_reason(tmp_path):
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "trong.html").write_text(
-        "<html><head><title>Cổng thông tin</title></head><body><p>Trang trống.</p></body></html>")
+        "<html><head><title>Cổng thông tin</title></head><body></body></html>")  # nothing to read
     entry = {"name": "trong", "path": "/hoat-dong-lanh-dao-thanh-pho/trang-trong",
              "title": "Trang trống", "date": "01/07/2025", "summary": "", "charset": "utf-8",
              "file": "articles/trong.html", "generation": "current"}

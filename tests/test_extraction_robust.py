@@ -7,9 +7,9 @@ exception escapes (it is a bug), so these tests fail on it instead of counting i
 from __future__ import annotations
 
 import pytest
-from conftest import SITE_DIR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.crawls import SITE_DIR
 
 from crawler.extraction import Article, NotAnArticle, extract_page
 

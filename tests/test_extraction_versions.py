@@ -8,7 +8,7 @@ extractor, and bumping one layout's version marks only that layout's articles.
 from __future__ import annotations
 
 import pytest
-from captures_support import crawled, query
+from support.captures import crawled, query
 
 import crawler.extraction
 import crawler.version

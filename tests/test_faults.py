@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT, SITE_DIR, crawl_command
+from support.crawls import ROOT, SITE_DIR, crawl_command
 
 from crawler.middlewares import RetryBackoffMiddleware
 from crawler.runhealth import EXIT_CODES

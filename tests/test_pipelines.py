@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from conftest_archive import da_nang_article, seed_article
 from scrapy.exceptions import DropItem
+from support.articles import da_nang_article, seed_article
 
 from crawler.items import PageFailure, RemovedArticle
 from crawler.pipelines import ValidatePipeline, is_iso_date

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from captures_support import crawled, query
 from click.testing import CliRunner
+from support.captures import crawled, query
 
 import crawler.extraction
 import crawler.version
@@ -178,7 +178,7 @@ def test_missing_warc_files_are_reported_not_a_traceback(archive_path):
 
 
 def test_articles_without_captures_are_counted(tmp_path):
-    from conftest_archive import seed_article
+    from support.articles import seed_article
 
     path = tmp_path / "old.db"
     with Archive(path) as archive:

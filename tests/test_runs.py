@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT, SITE_DIR, crawl_command, run_crawl
+from support.crawls import ROOT, SITE_DIR, crawl_command, run_crawl
 
 from crawler.runhealth import EXIT_CODES, assess
 from sample_portal.server import SamplePortal

@@ -34,7 +34,7 @@ from urllib.parse import quote, urlparse
 
 import lxml.html
 import pytest
-from conftest import ROOT, SITE_DIR, crawl_command
+from support.crawls import ROOT, SITE_DIR, crawl_command
 
 from sample_portal.faults import FaultPlan, FaultyPortal, Redirect
 from sample_portal.server import SECTION_PATH
@@ -398,13 +398,11 @@ SQL_METHODS = {"execute", "executemany", "executescript", "query"}
 # strings, locals assigned only from those, calls with constant arguments) pass on their own.
 # A new interpolation fails the test until someone reads it and lists it here.
 REVIEWED = {
-    ("archive/store.py", "columns"): "loop variable over a literal tuple of column lists",
-    ("archive/store.py", "table"): "loop variable over a literal tuple of table names",
-    ("archive/store.py", "marks"): "only '?' placeholders, one per URL; the URLs are bound",
-    ("archive/store.py", "column"): "'id' or 'url', chosen by str.isdigit()",
-    ("archive/store.py", "'WHERE ' + where if where else ''"):
+    ("archive/storing.py", "columns"): "loop variable over a literal tuple of column lists",
+    ("archive/storing.py", "table"): "loop variable over a literal tuple of table names",
+    ("archive/reading.py", "marks"): "only '?' placeholders, one per URL; the URLs are bound",
+    ("archive/reading.py", "'WHERE ' + where if where else ''"):
         "search.date_range_sql: a literal column, '?' placeholders, len() of a checked date",
-    ("archive/store.py", "where"): "literal SQL fragments",
     ("archive/search.py", "column"): "date_range_sql's column: a literal from every caller",
     ("archive/search.py", "len(until)"): "an int, after check_date_prefix",
     ("archive/search.py", "' AND '.join(conditions)"):
@@ -414,9 +412,6 @@ REVIEWED = {
     ("archive/search.py", "join"): "a literal JOIN clause or ''",
     ("archive/captures.py", "where"):
         "_article_filter: date_range_sql and 'articles.url = ?', or 'WHERE run_id = ?'",
-    ("archive/schema.py", "name"): "trigger names, keys of a literal dict",
-    ("archive/schema.py", "event"): "literal trigger events",
-    ("archive/schema.py", "action"): "trigger bodies built from schema constants",
 }
 
 

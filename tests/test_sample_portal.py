@@ -27,7 +27,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "pages"
 EXPECTED = FIXTURES / "sample_portal"  # the sample articles' expected fields, with meta files
 LAYOUT_OF_GENERATION = {"current": "cantho-current", "websphere": "cantho-websphere",
                         "unknown": "fallback"}
-SEED = Path("/work/shared/seeds/000_a6301915980d8912.txt")
+SEED = REPO.parent / "shared" / "seeds" / "000_a6301915980d8912.txt"  # ../shared beside the clone
 SECTION = "/hoat-dong-lanh-dao-thanh-pho"
 MANIFEST: list[dict[str, str]] = json.loads((SITE_DIR / "manifest.json").read_text("utf-8"))
 

@@ -10,23 +10,24 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest_archive import build_archive, da_nang_article, other_article, seed_article
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils.cli import cli as sqlite_utils_cli
+from support.articles import build_archive, da_nang_article, other_article, seed_article
 
-from archive import Archive, QueryError, schema
-from archive.schema import pair_phrase, pair_text
-from archive.search import ParsedQuery, highlight, parse_query, snippet
-from archive.web import build_datasette, metadata_for
-from crawler.text import (
+from archive import Archive, QueryError
+from archive.folding import (
     _FOLD_TABLE,
     WORD_PATTERN,
     fast_fold,
     fold_for_search,
     fold_in_place,
     folded_words,
+    pair_phrase,
+    pair_text,
 )
+from archive.search import ParsedQuery, highlight, parse_query, snippet
+from archive.web import build_datasette, metadata_for
 
 
 @pytest.fixture
@@ -420,16 +421,8 @@ def test_quoted_phrase_searches_the_pair_index_only(archive: Archive) -> None:
     assert found(archive, '"Đà Nẵng"') == [da_nang_article().url]
 
 
-def test_m005_builds_pairs_for_existing_articles_and_reindex_rebuilds(db_path: Path) -> None:
-    with Archive(db_path) as archive:  # the archive as it was before m005 (and so m006)
-        archive.db.execute("DROP TABLE articles_fts_pairs")
-        archive.db.execute(
-            "DELETE FROM migrations WHERE name IN ('m005_search_pairs', 'm006_compact_pairs')"
-        )
-    with Archive(db_path) as archive:  # migrated again: m005 indexes the stored articles
-        assert (
-            pair_ids(archive, "da_nang") and found(archive, "da nang")[0] == da_nang_article().url
-        )
+def test_reindex_rebuilds_the_pair_index(db_path: Path) -> None:
+    with Archive(db_path) as archive:
         archive.db.execute(
             "INSERT INTO articles_fts_pairs(articles_fts_pairs) VALUES ('delete-all')"
         )
@@ -451,24 +444,6 @@ def test_pair_index_is_compact(archive: Archive) -> None:
     assert not archive.db.table("articles_fts_pairs_docsize").exists()
     config = dict(archive.db.execute("SELECT k, v FROM articles_fts_pairs_config").fetchall())
     assert config["automerge"] == 16
-
-
-def test_m006_rebuilds_an_m005_pair_index_in_place(db_path: Path) -> None:
-    with Archive(db_path) as archive, archive.db.atomic():  # the pair index as m005 made it
-        archive.db.execute("DROP TABLE articles_fts_pairs")
-        schema.m005_search_pairs(archive.db)
-        archive.db.execute("DELETE FROM migrations WHERE name = 'm006_compact_pairs'")
-        assert "fts5(title, lead, body" in pairs_table_sql(archive)
-    with Archive(db_path) as archive:  # a crawl or `tinlanhdao migrate` upgrades it
-        assert "fts5(body, lead, title" in pairs_table_sql(archive)
-        assert schema.pending_migrations(archive.db) == []
-        assert not archive.db.table("articles_fts_pairs_docsize").exists()
-        assert pair_ids(archive, "da_nang") and pair_ids(archive, '"nong_thon thon_moi"')
-        archive.db.execute(
-            "INSERT INTO articles_fts_pairs(articles_fts_pairs) VALUES ('integrity-check')"
-        )
-        assert found(archive, "da nang")[0] == da_nang_article().url
-        assert found(archive, '"nong thon moi"') == [seed_article().url]
 
 
 def test_pair_index_ranks_with_bm25_without_length_normalization(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ import sys
 import time
 
 import pytest
-from conftest import LOCAL_SETTINGS, ROOT, SCRAPY, crawl_command
+from support.crawls import LOCAL_SETTINGS, ROOT, SCRAPY, crawl_command
 
 from crawler.runhealth import EXIT_CODES
 from sample_portal.server import SamplePortal

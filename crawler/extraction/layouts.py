@@ -183,7 +183,9 @@ _TEASER_LINKS = lxml.etree.XPath(
     "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5][.//a[@href]]"
 )
 _TEASERS_MIN = 3  # a listing shows at least this many headlines with their links...
-_TEASER_SHARE = 0.6  # ...and their items hold this share of the text around the body
+_TEASER_SHARE = 0.6  # ...and their items hold this share of the text around the body;
+_LONE_TEASER_SHARE = 0.85  # a listing of one or two teasers: they hold nearly all of it
+_PARAGRAPHS = lxml.etree.XPath(".//p")
 
 
 def is_listing(container: Element) -> bool:
@@ -191,13 +193,17 @@ def is_listing(container: Element) -> bool:
     linked headlines, each in an item with its summary, and little text outside them."""
     around = container.getparent() if container.getparent() is not None else container
     headings = _TEASER_LINKS(around)
-    if len(headings) < _TEASERS_MIN:
+    if not headings:
         return False
     items = {heading.getparent() for heading in headings if heading.getparent() is not None}
-    if len(items) < _TEASERS_MIN:  # (headings side by side in one box: a link list)
+    if len(items) < min(len(headings), _TEASERS_MIN):  # (headings side by side: a link list)
         items = set(headings)
+    share = _TEASER_SHARE
+    if len(headings) < _TEASERS_MIN:  # a lone teaser is its headline and at most a summary
+        items = {item for item in items if len(_PARAGRAPHS(item)) <= 1}
+        share = _LONE_TEASER_SHARE
     in_items = sum(len(text_content(item).strip()) for item in items if item is not around)
-    return in_items >= _TEASER_SHARE * len(text_content(around).strip())
+    return in_items >= share * len(text_content(around).strip())
 
 
 _LINKS_AND_IMAGES = lxml.etree.XPath(".//a[@href] | .//img[@src]")

@@ -1,7 +1,5 @@
 """Shared helpers for the capture, reprocess and WACZ tests: crawls of the sample portal with WARC
 capture on, built once per test session and copied for each test that changes them.
-
-Not a conftest.py: the test modules import what they need.
 """
 
 from __future__ import annotations
@@ -15,10 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from conftest import run_crawl
-
 from crawler import settings as project_settings
 from sample_portal.server import SamplePortal
+from support.crawls import run_crawl
 
 CAPTURE_MIDDLEWARE = "crawler.middlewares.WarcCaptureMiddleware"
 

@@ -1,8 +1,6 @@
-"""Shared helpers for the archive tests: the seed article, a Đà Nẵng article, archive builders.
-
-Imported by the archive, search, CLI, pipeline and browser tests (it is not a conftest.py, so
-each module imports what it needs).
-"""
+"""Articles for the archive tests and archive builders: the seed article (the one real
+article we know, from ../shared/seeds), a Đà Nẵng article and numbered fillers (both written by
+us)."""
 
 from __future__ import annotations
 

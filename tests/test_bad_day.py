@@ -76,7 +76,8 @@ def crawl(plan: FaultPlan, archive: Path, *extra: str):
 
 
 def summary(log: str) -> str:
-    return log[log.rindex("tinlanhdao run summary"):]
+    """The end-of-run summary: the last thing the run prints."""
+    return log[log.rindex("tinlanhdao run "):]
 
 
 @pytest.mark.parametrize("kind", sorted(NOTICE_KINDS))
@@ -90,8 +91,8 @@ def test_a_notice_for_every_article_changes_nothing_and_exits_non_zero(archived,
     assert revisions(archive) == revisions_before
     assert result.returncode == EXIT_CODES["not_the_article"], result.stderr[-3000:]
     text = summary(result.stderr)
-    assert "problem: not_the_article: 28 pages were notices" in text
-    assert "not the article: 28" in text and "changed 0" in text
+    assert "problem: not_the_article: 28 page(s) were notices" in text
+    assert "28 failed (28 not the article)" in text and "0 changed" in text
     assert "Traceback" not in result.stderr
     (run_id,) = query(archive, "select max(id) from crawl_runs")[0]
     reasons = query(archive, "select reason from failures where run_id = ?", run_id)
@@ -139,7 +140,7 @@ def test_a_real_edit_among_notices_still_becomes_a_revision(archived, tmp_path):
     (revision_capture,) = query(
         archive, "select capture_id from revisions order by id desc limit 1")[0]
     assert revision_capture == after[edited_url][KEPT.index("capture_id")] is not None
-    assert "changed 1" in summary(result.stderr)
+    assert "1 changed" in summary(result.stderr)
     assert result.returncode == EXIT_CODES["not_the_article"]  # 27 of 28 were notices
 
 
@@ -185,7 +186,7 @@ def test_a_mass_change_stores_nothing_until_the_operator_accepts_it(archived, tm
 
     accepted = crawl(FaultPlan(body_edits(8)), archive, "-a", "accept_mass_change=1")
     assert accepted.returncode == 0, accepted.stderr[-3000:]
-    assert "changed 8" in summary(accepted.stderr)
+    assert "8 changed" in summary(accepted.stderr)
     assert revisions(archive) == revisions_before + 8
     changed = [url for url, row in articles(archive).items()
                if without_capture(row) != without_capture(before[url])]

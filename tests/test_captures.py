@@ -22,6 +22,7 @@ from archive.captures import CaptureError, Captures, payload_digest
 from archive.cli import main
 from crawler.capture import WarcCapture
 from crawler.extraction import extract_page
+from crawler.runhealth import EXIT_CODES
 from sample_portal.server import SamplePortal
 
 VERSION = re.compile(r"\d[\w.]*\+[\w.,-]+")  # package version + declared layout versions
@@ -287,7 +288,10 @@ def test_an_unwritable_warc_folder_stops_the_crawl(tmp_path):
     with SamplePortal() as portal:
         result = run_crawl(portal, tmp_path / "archive.db", *capture_settings(),
                            "-s", f"WARC_DIR={tmp_path / 'not-a-folder'}")
-    assert "Cannot write the WARC capture" in result.stderr
+    assert result.returncode == EXIT_CODES["storage_failed"], result.stderr[-3000:]
+    assert f"Cannot write {tmp_path / 'not-a-folder'}" in result.stderr
+    assert "Traceback" not in result.stderr
     [run] = query(tmp_path / "archive.db", "select * from crawl_runs")
-    assert run["finish_reason"] == "warc_write_failed"
+    assert run["finish_reason"] == "storage_failed"
+    assert query(tmp_path / "archive.db", "select count(*) from articles")[0][0] == 0
     assert query(tmp_path / "archive.db", "select count(*) from captures")[0][0] == 0

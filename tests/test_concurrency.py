@@ -222,8 +222,8 @@ def test_readers_never_see_locked_during_a_real_crawl(served_archive):
 
 
 def test_a_wal_restart_holds_up_other_writers_for_a_moment_only(tmp_path, monkeypatch):
-    """The writer process restarts the WAL while a reader (Datasette, the CLI) holds a snapshot
-    and the crawl's own connection wants to write (finishing its run). A pending RESTART blocks
+    """The crawl restarts the WAL while a reader (Datasette, the CLI) holds a snapshot
+    and another connection wants to write (a command, a second tool). A pending RESTART blocks
     writers until the readers let go; it used to wait the whole busy timeout (10 s), and the
     crawl's write could fail with "database is locked". Now it gives up within moments."""
     import archive.store

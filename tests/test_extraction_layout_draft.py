@@ -78,7 +78,7 @@ def test_the_selectors_are_declarative_and_avoid_generated_names(project):
     assert draft(project).exit_code == 0
     source = (project / "crawler" / "extraction" / "layout_phong_dien.py").read_text("utf-8")
     compile(source, "layout_phong_dien.py", "exec")
-    selectors = dict(re.findall(r'^    ([A-Z_]+) = Selector\("([^"]+)"\)$', source, re.M))
+    selectors = dict(re.findall(r'^    ([A-Z_]+) = CSSSelector\("([^"]+)"\)$', source, re.M))
     assert {"ARTICLE", "TITLE", "DATE", "AUTHOR", "LEAD", "SECTION", "CONTENT"} <= set(selectors)
     for css in selectors.values():
         names = re.findall(r"[.#]([\w-]+)", css)

@@ -200,9 +200,9 @@ def test_paragraphs_after_an_embed_are_kept():
 
 
 def test_every_request_of_the_crawl_went_to_the_portal_or_the_trap(crawled, trap):
-    portal, _, log = crawled
-    stats = log[log.rfind("Dumping Scrapy stats"):]
-    requested = int(re.search(r"'downloader/request_count': (\d+)", stats).group(1))
+    portal, archive, _ = crawled
+    with sqlite3.connect(archive) as connection:  # the crawler's request count, as recorded
+        (requested,) = connection.execute("select requests from crawl_runs").fetchone()
     assert requested == len(portal.requests) + len(trap.seen)
     allowed = {e["path"] for e in MANIFEST} | {HOSTILE_PATH, REFRESH_PATH, "/robots.txt",
                                               SECTION_PATH}

@@ -20,6 +20,7 @@ from crawler.article import Article, Attachment, Image
 from crawler.extraction.document import (
     Element,
     canonical_url,
+    class_names,
     decode_html,
     parse_html,
     strip_never_content,
@@ -27,7 +28,6 @@ from crawler.extraction.document import (
 from crawler.extraction.errors import NotAnArticle
 from crawler.extraction.fallback import GenericNewsLayout
 from crawler.extraction.layouts import CanThoCurrentLayout, PageLayout, WebSphereLayout
-from crawler.extraction.selectors import ElementIndex
 
 __all__ = ["Article", "Attachment", "Image", "NotAnArticle", "LAYOUTS", "extract_page"]
 
@@ -40,11 +40,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class ParsedPage:
-    """A page ready for the layouts: its tree (never-content removed), URL and class index."""
+    """A page ready for the layouts: its tree (never-content removed), URL and class names."""
 
     root: Element
     url: str
-    index: ElementIndex
+    classes: frozenset[str]
 
 
 def parse_page(
@@ -64,7 +64,7 @@ def parse_page(
     root = parse_html(text)  # NotAnArticle for what libxml2 cannot parse
     page_url = canonical_url(root, url)  # before <link> goes with the never-content
     strip_never_content(root)
-    return ParsedPage(root, page_url, ElementIndex(root))
+    return ParsedPage(root, page_url, class_names(root))
 
 
 def extract_page(
@@ -85,15 +85,15 @@ def extract_page(
     page = parse_page(body, url, encoding, content_type)
     failure: NotAnArticle | None = None
     for layout in layouts:
-        if layout.matches(page.index.words):
+        if layout.matches(page.classes):
             try:
-                return layout(page.root, page.url, page.index).extract()
+                return layout(page.root, page.url).extract()
             except NotAnArticle as error:
                 failure = error
                 logger.info("layout %s matched %s but found %s", layout.name, url, error.reason)
                 break
     try:
-        return FALLBACK(page.root, page.url, page.index).extract()
+        return FALLBACK(page.root, page.url).extract()
     except NotAnArticle:
         if failure is not None:
             raise failure from None

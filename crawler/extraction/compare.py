@@ -41,9 +41,9 @@ def compare_layouts(
     findings = []
     for layout in (*layouts, FALLBACK):
         page = parse_page(body, url, encoding, content_type)
-        markers = None if layout is FALLBACK else layout.matches(page.index.words)
+        markers = None if layout is FALLBACK else layout.matches(page.classes)
         try:
-            article = layout(page.root, page.url, page.index).extract()
+            article = layout(page.root, page.url).extract()
         except NotAnArticle as error:
             findings.append(Finding(layout.name, markers, reason=error.reason))
         else:

@@ -28,6 +28,7 @@ _MAX_CHARS = 5_000_000  # larger pages are cut; no real article is this big
 # Characters XML does not allow (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF):
 # libxml2 keeps some of them in the tree, where lxml then refuses to move text that holds them.
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CLASS_ATTRIBUTES = lxml.etree.XPath("descendant-or-self::*/@class")
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
@@ -132,6 +133,11 @@ def drop_tag(element: Element) -> None:
             previous.tail = (previous.tail or "") + element.tail
     index = parent.index(element)
     parent[index:index + 1] = element[:]
+
+
+def class_names(root: Element) -> frozenset[str]:
+    """Every class name used in the page, as ``str.split`` separates them (one XPath pass)."""
+    return frozenset(" ".join(_CLASS_ATTRIBUTES(root)).split())
 
 
 def within(element: Element, scope: Element) -> bool:

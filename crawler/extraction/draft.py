@@ -24,11 +24,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml.cssselect import CSSSelector, SelectorError
+
 from crawler import text as textnorm
 from crawler.article import Article
 from crawler.extraction import FALLBACK, LAYOUTS, parse_page
 from crawler.extraction.document import Element, absolute_url, text_content, within
-from crawler.extraction.selectors import ElementIndex, Selector
 
 LAYOUT_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 # Names that look made by a program (per render, per install): never part of a selector.
@@ -75,8 +76,9 @@ class Draft:
             "",
             "from __future__ import annotations",
             "",
+            "from lxml.cssselect import CSSSelector",
+            "",
             "from crawler.extraction.layouts import PageLayout",
-            "from crawler.extraction.selectors import Selector",
             "",
             "",
             f"class {self.class_name}(PageLayout):",
@@ -95,7 +97,7 @@ class Draft:
                 comment = "by position: check it on other pages. " + comment
             if comment:
                 lines.append(f"    # {comment}"[:100])
-            lines.append(f"    {attribute} = Selector({_quoted(css)})")
+            lines.append(f"    {attribute} = CSSSelector({_quoted(css)})")
         for note in self.notes:
             lines.append(f"    # Review: {note}"[:100])
         return "\n".join(lines) + "\n"
@@ -121,21 +123,20 @@ def draft_layout(body: bytes | str, url: str, name: str, encoding: str | None = 
 
     fallback_page = parse_page(body, url, encoding)
     try:
-        article = FALLBACK(fallback_page.root, fallback_page.url, fallback_page.index).extract()
+        article = FALLBACK(fallback_page.root, fallback_page.url).extract()
     except NotAnArticle as error:
         raise DraftError(f"the fallback finds no article on this page ({error.reason})") from None
     page = parse_page(body, url, encoding)
-    finder = _Finder(page.root, page.url, page.index)
+    finder = _Finder(page.root, page.url)
     return finder.draft(article, name), article
 
 
 class _Finder:
     """Finds the element of each field in an unpruned parse of the page."""
 
-    def __init__(self, root: Element, url: str, index: ElementIndex) -> None:
+    def __init__(self, root: Element, url: str) -> None:
         self.root = root
         self.url = url
-        self.index = index
         self.body = next(root.iter("body"), root)
         self.texts: dict[Element, str] = {}
 
@@ -264,8 +265,8 @@ class _Finder:
         ``first``, an element with the same text)."""
         for css in self.candidates(element, scope):
             try:
-                matches = [e for e in Selector(css)(self.index) if within(e, scope)]
-            except ValueError:
+                matches = CSSSelector(css)(scope)
+            except SelectorError:
                 continue
             if not matches:
                 continue

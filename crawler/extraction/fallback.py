@@ -14,6 +14,7 @@ import functools
 from collections.abc import Iterator
 
 import lxml.etree
+from lxml.cssselect import CSSSelector
 
 from crawler import text as textnorm
 from crawler.extraction.assemble import is_caption
@@ -27,7 +28,6 @@ from crawler.extraction.blocks import (
 )
 from crawler.extraction.document import Element, text_content, within
 from crawler.extraction.layouts import PageLayout
-from crawler.extraction.selectors import ElementIndex, Selector
 
 _TITLE_WORDS = {"title", "tieude", "headline", "heading", "newstitle", "articletitle", "posttitle"}
 _DATE_WORDS = {"date", "time", "ngay", "ngaydang", "publish", "published", "postdate", "datetime",
@@ -83,10 +83,10 @@ class GenericNewsLayout(PageLayout):
 
     name = "fallback"
     version = "1"  # bump when what the fallback extracts changes (crawler/version.py)
-    _HEADINGS = Selector("h1, h2, h3, .title, .tieude, .news-title, .article-title")
+    _HEADINGS = CSSSelector("h1, h2, h3, .title, .tieude, .news-title, .article-title")
 
-    def __init__(self, root: Element, url: str, page: ElementIndex | None = None) -> None:
-        super().__init__(root, url, page)
+    def __init__(self, root: Element, url: str) -> None:
+        super().__init__(root, url)
         self._chrome: dict[Element, bool] = {}  # (see _in_chrome)
         self._marked = _elements_with_class_words(root)
         self._title_element: Element | None = None

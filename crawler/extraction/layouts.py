@@ -1,12 +1,11 @@
 """The known page layouts of the portal, one small class each.
 
-A layout names its selectors as class attributes (``Selector``: simple CSS selector lists, looked
-up in an index of the page built in one pass) and says how it recognizes itself
-(``MARKER_CLASSES``: class names only it uses). Field methods are short and typed; the shared
-work (reading blocks, captions, bylines, attachments, normalization) is done by
-``crawler.extraction.assemble`` and ``crawler.text``. A layout change on the portal becomes a
-new class that overrides only what changed, chosen by its own markers; old classes and their
-fixtures stay.
+A layout names its selectors as class attributes (lxml's ``CSSSelector``, compiled once with
+the class) and says how it recognizes itself (``MARKER_CLASSES``: class names only it uses).
+Field methods are short and typed; the shared work (reading blocks, captions, bylines,
+attachments, normalization) is done by ``crawler.extraction.assemble`` and ``crawler.text``.
+A layout change on the portal becomes a new class that overrides only what changed, chosen by
+its own markers; old classes and their fixtures stay.
 
 The markup of the live portal has not been seen from here: these selectors follow PORTAL.md's
 leads and the bundled sample portal. ``tinlanhdao extract`` on a saved live page shows at once
@@ -19,14 +18,14 @@ import re
 from datetime import datetime, timezone
 
 import lxml.etree
+from lxml.cssselect import CSSSelector
 
 from crawler import text as textnorm
 from crawler.article import Article, Attachment
 from crawler.extraction.assemble import assemble
 from crawler.extraction.blocks import Block, BlockReader, prune_boilerplate
-from crawler.extraction.document import Element, absolute_url, text_content, within
+from crawler.extraction.document import Element, absolute_url, text_content
 from crawler.extraction.errors import NotAnArticle
-from crawler.extraction.selectors import ElementIndex, Selector
 
 _TTS_AUTHOR = re.compile(r"Theo tác giả\s*:\s*(?P<name>[^.]{2,80})\.?\s*$")
 
@@ -38,45 +37,37 @@ class PageLayout:
     # What this layout extracts, declared: bump it when its output changes (crawler/version.py).
     version = ""
     MARKER_CLASSES: frozenset[str] = frozenset()  # the page has an element with one of these
-    ARTICLE: Selector | None = None  # the article block; other selectors search inside it
-    TITLE: Selector | None = None
-    DATE: Selector | None = None
-    SECTION: Selector | None = None
-    LEAD: Selector | None = None
-    CONTENT: Selector | None = None
-    AUTHOR: Selector | None = None
-    ATTACHMENT_BOX: Selector | None = None  # the links (a[href]) inside are attachments
-    PORTAL_ID: Selector | None = None
+    ARTICLE: CSSSelector | None = None  # the article block; other selectors search inside it
+    TITLE: CSSSelector | None = None
+    DATE: CSSSelector | None = None
+    SECTION: CSSSelector | None = None
+    LEAD: CSSSelector | None = None
+    CONTENT: CSSSelector | None = None
+    AUTHOR: CSSSelector | None = None
+    ATTACHMENT_BOX: CSSSelector | None = None  # the links (a[href]) inside are attachments
+    PORTAL_ID: CSSSelector | None = None
     PORTAL_ID_ATTRIBUTE: str = ""  # an attribute of the ARTICLE element holding the CMS id
-    TEXT_TO_SPEECH: Selector | None = None  # reader widget text, which names the author
+    TEXT_TO_SPEECH: CSSSelector | None = None  # reader widget text, which names the author
 
-    def __init__(self, root: Element, url: str, page: ElementIndex | None = None) -> None:
-        """``page``: the index of the page (``ElementIndex(root)``) if the caller has it."""
+    def __init__(self, root: Element, url: str) -> None:
         self.root = root
         self.url = url
-        self.page = page if page is not None else ElementIndex(root)
         self.scope: Element = root
         found = self.select(self.ARTICLE)
         self.scope = found[0] if found else root
 
-    def select(self, selector: Selector | None) -> list[Element]:
-        """The elements in the scope (itself included) matching ``selector``, in page order.
-
-        The page index was made before any pruning: an element pruned since then is no longer
-        under the scope, and is left out like the elements outside it.
-        """
-        if selector is None:
-            return []
-        return [element for element in selector(self.page) if within(element, self.scope)]
+    def select(self, selector: CSSSelector | None) -> list[Element]:
+        """The elements in the scope (itself included) matching ``selector``, in page order."""
+        return selector(self.scope) if selector is not None else []
 
     @classmethod
     def matches(cls, classes: frozenset[str]) -> bool:
-        """True when the page, whose class names are ``classes`` (``ElementIndex.words``),
+        """True when the page, whose class names are ``classes`` (``document.class_names``),
         carries one of this layout's markers."""
         return bool(classes & cls.MARKER_CLASSES)
 
     # --- fields ---
-    def _first_text(self, selector: Selector | None) -> str:
+    def _first_text(self, selector: CSSSelector | None) -> str:
         for element in self.select(selector):
             text = textnorm.clean_inline(text_content(element))
             if text:
@@ -224,16 +215,16 @@ class CanThoCurrentLayout(PageLayout):
     name = "cantho-current"
     version = "1"
     MARKER_CLASSES = frozenset({"ArticleDetail", "ArticleContent", "PostContent"})
-    ARTICLE = Selector("div.ArticleDetail, div.PostDetail")
-    TITLE = Selector(".ArticleHeader, .PostTitle, h1")
-    DATE = Selector(".ArticleDate, .PostDate")
-    SECTION = Selector(".PostCategory, .ArticleCategory")
-    LEAD = Selector(".ArticleSapo, .ArticleLead, .PostSapo")
-    CONTENT = Selector(".ArticleContent, .PostContent")
-    AUTHOR = Selector(".ArticleAuthor, .PostAuthor")
-    ATTACHMENT_BOX = Selector(".ArticleAttachments")
+    ARTICLE = CSSSelector("div.ArticleDetail, div.PostDetail")
+    TITLE = CSSSelector(".ArticleHeader, .PostTitle, h1")
+    DATE = CSSSelector(".ArticleDate, .PostDate")
+    SECTION = CSSSelector(".PostCategory, .ArticleCategory")
+    LEAD = CSSSelector(".ArticleSapo, .ArticleLead, .PostSapo")
+    CONTENT = CSSSelector(".ArticleContent, .PostContent")
+    AUTHOR = CSSSelector(".ArticleAuthor, .PostAuthor")
+    ATTACHMENT_BOX = CSSSelector(".ArticleAttachments")
     PORTAL_ID_ATTRIBUTE = "data-article-id"
-    TEXT_TO_SPEECH = Selector(".TextToSpeech")
+    TEXT_TO_SPEECH = CSSSelector(".TextToSpeech")
 
 
 class WebSphereLayout(PageLayout):
@@ -242,11 +233,11 @@ class WebSphereLayout(PageLayout):
     name = "cantho-websphere"
     version = "1"
     MARKER_CLASSES = frozenset({"wcm-chitiet", "wcm-noidung"})
-    ARTICLE = Selector("div.wcm-chitiet")
-    TITLE = Selector(".wcm-tieude")
-    DATE = Selector(".wcm-ngaydang")
-    SECTION = Selector(".wcm-chuyenmuc")
-    CONTENT = Selector(".wcm-noidung")
-    PORTAL_ID = Selector(".wcm-id")
-    TEXT_TO_SPEECH = Selector(".wcm-docbai")
+    ARTICLE = CSSSelector("div.wcm-chitiet")
+    TITLE = CSSSelector(".wcm-tieude")
+    DATE = CSSSelector(".wcm-ngaydang")
+    SECTION = CSSSelector(".wcm-chuyenmuc")
+    CONTENT = CSSSelector(".wcm-noidung")
+    PORTAL_ID = CSSSelector(".wcm-id")
+    TEXT_TO_SPEECH = CSSSelector(".wcm-docbai")
 

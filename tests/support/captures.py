@@ -17,7 +17,7 @@ from crawler import settings as project_settings
 from sample_portal.server import SamplePortal
 from support.crawls import run_crawl
 
-CAPTURE_MIDDLEWARE = "crawler.capture.WarcCaptureMiddleware"
+CAPTURE_MIDDLEWARE = "crawler.middlewares.WarcCaptureMiddleware"
 
 
 def capture_settings() -> tuple[str, ...]:

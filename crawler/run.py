@@ -30,7 +30,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
-from archive import Archive, ArchiveError, changeguard, default_archive_path
+from archive import Archive, ArchiveError, changeguard, default_archive_path, guard
 from archive.captures import Captures, default_warc_dir
 from crawler.capture import DEFAULT_MAX_BYTES, WarcCapture
 from crawler.recorder import Recorder
@@ -85,6 +85,11 @@ class CrawlRun:
     def spider_opened(self, spider: Spider) -> None:
         """Take the lock, open (migrate) the archive, start the run and its write path."""
         stats = self.crawler.stats
+        try:  # before the lock: not even a lock file beside a file that is not ours
+            guard.require_archive_or_new(self.archive_path)
+        except ArchiveError as error:
+            self.storage_failed(error)
+            raise CloseSpider("storage_failed") from error
         try:
             self.lock = acquire_run_lock(self.archive_path)
         except RunLocked as error:

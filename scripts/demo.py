@@ -57,6 +57,7 @@ def main() -> int:
     cli = str(BIN / "tinlanhdao")
     run([cli, "stats", "--db", args.archive], env)
     run([cli, "search", "dieu phoi", "--limit", "3", "--db", args.archive], env)
+    run([cli, "leaders", "--db", args.archive], env)
     print(f"\nBrowse it: {cli} serve --db {args.archive}")
     return 0
 

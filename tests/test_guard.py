@@ -152,11 +152,6 @@ def test_release_folder_must_be_new_or_empty(tmp_path: Path) -> None:
         guard.require_empty_folder(tmp_path / "missing" / "release")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the crawl does not call archive.guard.require_archive_or_new yet (issue-12-crawl "
-    "owns crawler/commands/crawl.py); today it adds the archive tables to the file",
-)
 def test_the_crawl_refuses_a_database_that_is_not_an_archive(sample_portal,
                                                              bad_files: dict[str, Path]) -> None:
     from support.crawls import run_crawl

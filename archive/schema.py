@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from archive.captures import m004_captures  # defined beside the captures it creates
+from archive.researchers_schema import m013_researchers, rebuild_researcher_indexes
 from crawler.text import folded_words
 
 SEARCH_TABLE = "articles_fts"
@@ -496,6 +497,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m004_captures,
     m005_search_pairs,
     m006_compact_pairs,
+    m013_researchers,  # issue 13: published_date, tone-mark index, pairs kept by triggers
 ]
 
 
@@ -541,5 +543,7 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
             f"INSERT INTO {SEARCH_TABLE}(rowid, {columns}) "
             f"SELECT articles.id, {search_index_values('articles')} FROM articles"
         )
-        if db.table(PAIRS_TABLE).exists():
+        if "m013_researchers" in applied_migrations(db):
+            rebuild_researcher_indexes(db)  # the pairs come from SQL now
+        elif db.table(PAIRS_TABLE).exists():
             rebuild_pairs_index(db)

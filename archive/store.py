@@ -90,11 +90,6 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _indexed_text(row: dict[str, Any]) -> tuple:
-    """The article's searched text, in ``schema.SEARCH_COLUMNS`` order."""
-    return tuple(row[name] for name in schema.SEARCH_COLUMNS)
-
-
 def as_article(article: Article | dict[str, Any]) -> Article:
     """Return ``article`` as an Article; a dict is read by field name (unknown keys ignored)."""
     if isinstance(article, Article):
@@ -312,7 +307,6 @@ class Archive:
             current = self._article_row(record.url)
             if current is None:
                 article_id = self._insert_article(row, seen_at)
-                schema.index_pairs(self.db, article_id, _indexed_text(row))
                 revision_id = self._add_revision(article_id, row, seen_at, run_id)
                 self._add_images(article_id, revision_id, record.images, record.attachments)
                 return "new"
@@ -325,11 +319,7 @@ class Archive:
                 )
                 return "unchanged"
             row.update(last_seen=last_seen, removed_at=None, removed_reason=None)
-            indexed = self.db.execute(
-                "SELECT title, lead, body FROM articles WHERE id = ?", [article_id]
-            ).fetchone()
-            self.db.table("articles").update(article_id, row)
-            schema.index_pairs(self.db, article_id, _indexed_text(row), old=indexed)
+            self.db.table("articles").update(article_id, row)  # triggers index it (m013)
             revision_id = self._add_revision(article_id, row, seen_at, run_id)
             self._replace_images_if_changed(article_id, revision_id, record, seen_at)
             return "changed"

@@ -1,0 +1,157 @@
+"""The researchers' schema: a plain publication date, a search index that keeps tone marks, and a
+pair index that SQLite keeps true by itself.
+
+``m013_researchers`` is one migration, written out as literal SQL (frozen: it must build the same
+tables whatever the Python code becomes), applied after the base migrations:
+
+* ``articles.published_date``: 'YYYY-MM-DD' (the first ten characters of ``published`` when they
+  are a date), NULL when the page gave no date. A virtual generated column, so no writer can
+  leave it stale; indexed.
+* ``articles_fts_marks``: FTS5 over articles' title, lead and body with ``unicode61
+  remove_diacritics 0``: case is folded but every mark is kept, so ``năm`` and ``Nam``,
+  ``hàn`` and ``hạn`` are different words. A query word typed with marks is looked up here (see
+  ``archive.search``). It reads its text from ``articles`` (content='articles', quoted so that
+  Datasette and sqlite-utils keep finding ``articles_fts`` as the articles table's index), and
+  triggers keep it in step with every write, so FTS5's own 'rebuild' is also right for it.
+* ``articles_fts_pairs``, rebuilt: the same adjacent-word pairs ('da_nang'), but computed in SQL
+  by the view ``articles_pair_text`` and written by triggers, so a row written through
+  sqlite-utils, pandas or the sqlite3 shell is indexed like one the crawl wrote (the pairs were
+  written by Python before). It keeps its row sizes (columnsize=1): the compact form had none,
+  and FTS5 then refuses any scan of the table ("table does not support scanning"), which broke
+  ``sqlite-utils tables --counts`` and Datasette's page for it.
+
+How the view makes pairs: đ -> d, line breaks and tabs -> spaces, runs of spaces squeezed, then
+the text becomes a JSON array of its space-separated chunks (``json_quote`` escapes whatever the
+text holds; a space never occurs inside an escape) and each chunk is joined to the next with
+'_'. The tokenizer (``remove_diacritics 2``, '_' part of a token) folds marks and case and cuts
+at punctuation, so "Đà Nẵng," gives the token ``da_nang``. Chunks joined by punctuation give no
+pair: the phrase pass of the search simply does not see them, the plain pass still does.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+MARKS_TABLE = "articles_fts_marks"
+PAIRS_TEXT_VIEW = "articles_pair_text"
+
+_M013_SQL = r"""
+ALTER TABLE articles ADD COLUMN published_date TEXT GENERATED ALWAYS AS (
+  CASE WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+       THEN substr(published, 1, 10) END
+) VIRTUAL;
+CREATE INDEX idx_articles_published_date ON articles (published_date);
+
+CREATE VIRTUAL TABLE articles_fts_marks USING fts5(
+  title, lead, body,
+  content='articles', content_rowid='id',
+  tokenize='unicode61 remove_diacritics 0'
+);
+INSERT INTO articles_fts_marks(articles_fts_marks, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)');
+INSERT INTO articles_fts_marks(articles_fts_marks) VALUES ('rebuild');
+CREATE TRIGGER articles_fts_marks_insert AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts_marks(rowid, title, lead, body)
+  VALUES (new.id, new.title, new.lead, new.body);
+END;
+CREATE TRIGGER articles_fts_marks_delete AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts_marks(articles_fts_marks, rowid, title, lead, body)
+  VALUES ('delete', old.id, old.title, old.lead, old.body);
+END;
+CREATE TRIGGER articles_fts_marks_update AFTER UPDATE OF title, lead, body ON articles BEGIN
+  INSERT INTO articles_fts_marks(articles_fts_marks, rowid, title, lead, body)
+  VALUES ('delete', old.id, old.title, old.lead, old.body);
+  INSERT INTO articles_fts_marks(rowid, title, lead, body)
+  VALUES (new.id, new.title, new.lead, new.body);
+END;
+
+DROP TABLE IF EXISTS articles_fts_pairs;
+CREATE VIEW articles_pair_text AS
+SELECT chunks.id AS id,
+  coalesce((SELECT group_concat(w || '_' || nxt, ' ') FROM (
+      SELECT value AS w, lead(value) OVER (ORDER BY key) AS nxt FROM json_each(chunks.body)
+    ) WHERE nxt IS NOT NULL), '') AS body,
+  coalesce((SELECT group_concat(w || '_' || nxt, ' ') FROM (
+      SELECT value AS w, lead(value) OVER (ORDER BY key) AS nxt FROM json_each(chunks.lead)
+    ) WHERE nxt IS NOT NULL), '') AS lead,
+  coalesce((SELECT group_concat(w || '_' || nxt, ' ') FROM (
+      SELECT value AS w, lead(value) OVER (ORDER BY key) AS nxt FROM json_each(chunks.title)
+    ) WHERE nxt IS NOT NULL), '') AS title
+FROM (
+  SELECT spaced.id AS id,
+    '[' || replace(json_quote(spaced.body), ' ', '","') || ']' AS body,
+    '[' || replace(json_quote(spaced.lead), ' ', '","') || ']' AS lead,
+    '[' || replace(json_quote(spaced.title), ' ', '","') || ']' AS title
+  FROM (
+    SELECT id,
+      trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+        coalesce(body, ''), 'đ', 'd'), 'Đ', 'D'), char(10), ' '), char(13), ' '), char(9), ' '),
+        '  ', ' '), '  ', ' '), '  ', ' '), '  ', ' ')) AS body,
+      trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+        coalesce(lead, ''), 'đ', 'd'), 'Đ', 'D'), char(10), ' '), char(13), ' '), char(9), ' '),
+        '  ', ' '), '  ', ' '), '  ', ' '), '  ', ' ')) AS lead,
+      trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+        coalesce(title, ''), 'đ', 'd'), 'Đ', 'D'), char(10), ' '), char(13), ' '), char(9), ' '),
+        '  ', ' '), '  ', ' '), '  ', ' '), '  ', ' ')) AS title
+    FROM articles
+  ) AS spaced
+) AS chunks;
+CREATE VIRTUAL TABLE articles_fts_pairs USING fts5(
+  body, lead, title,
+  content='',
+  tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
+);
+INSERT INTO articles_fts_pairs(articles_fts_pairs, rank) VALUES ('automerge', 16);
+INSERT INTO articles_fts_pairs(rowid, body, lead, title)
+  SELECT id, body, lead, title FROM articles_pair_text;
+CREATE TRIGGER articles_fts_pairs_insert AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts_pairs(rowid, body, lead, title)
+  SELECT id, body, lead, title FROM articles_pair_text WHERE id = new.id;
+END;
+CREATE TRIGGER articles_fts_pairs_delete BEFORE DELETE ON articles BEGIN
+  INSERT INTO articles_fts_pairs(articles_fts_pairs, rowid, body, lead, title)
+  SELECT 'delete', id, body, lead, title FROM articles_pair_text WHERE id = old.id;
+END;
+CREATE TRIGGER articles_fts_pairs_unindex BEFORE UPDATE OF title, lead, body ON articles BEGIN
+  INSERT INTO articles_fts_pairs(articles_fts_pairs, rowid, body, lead, title)
+  SELECT 'delete', id, body, lead, title FROM articles_pair_text WHERE id = old.id;
+END;
+CREATE TRIGGER articles_fts_pairs_reindex AFTER UPDATE OF title, lead, body ON articles BEGIN
+  INSERT INTO articles_fts_pairs(rowid, body, lead, title)
+  SELECT id, body, lead, title FROM articles_pair_text WHERE id = new.id;
+END;
+"""
+
+
+def m013_researchers(db: sqlite_utils.Database) -> None:
+    """articles.published_date, the tone-mark index articles_fts_marks and the pair index
+    articles_fts_pairs rebuilt to be kept by triggers (see the module docstring)."""
+    for statement in _split_statements(_M013_SQL):
+        db.execute(statement)
+
+
+def rebuild_researcher_indexes(db: sqlite_utils.Database) -> None:
+    """Index every article again in the tone-mark and pair indexes (inside the caller's
+    transaction); nothing to do on an archive without them."""
+    if db.table(MARKS_TABLE).exists():
+        db.execute(f"INSERT INTO {MARKS_TABLE}({MARKS_TABLE}) VALUES ('rebuild')")
+    if PAIRS_TEXT_VIEW in db.view_names():
+        db.execute("INSERT INTO articles_fts_pairs(articles_fts_pairs) VALUES ('delete-all')")
+        db.execute(
+            "INSERT INTO articles_fts_pairs(rowid, body, lead, title) "
+            f"SELECT id, body, lead, title FROM {PAIRS_TEXT_VIEW}"
+        )
+
+
+def _split_statements(script: str) -> list[str]:
+    """The statements of ``script``, split at the semicolons that end a line outside a
+    trigger body (db.execute runs one statement at a time, inside the migration's
+    transaction; executescript would commit it)."""
+    statements, current, in_trigger = [], [], False
+    for line in script.strip().splitlines():
+        current.append(line)
+        if line.startswith("CREATE TRIGGER"):
+            in_trigger = True
+        if line.rstrip().endswith(";") and (not in_trigger or line.strip() == "END;"):
+            statements.append("\n".join(current))
+            current, in_trigger = [], False
+    return statements

@@ -177,7 +177,11 @@ async def articles_table(datasette, request, send):
 
     database = request.url_vars["database"]
     query = request.args.get("_search", "")
-    explicit_sort = request.args.get("_sort") or request.args.get("_sort_desc")
+    # The table's search form carries its default sort along (_sort_desc=published): only
+    # another sort is the user's choice.
+    explicit_sort = request.args.get("_sort") or request.args.get("_sort_desc", "published") != (
+        "published"
+    )
     if not query.strip() or explicit_sort or not is_archive(datasette, database):
         request.scope["url_route"]["kwargs"].setdefault("format", None)  # as Datasette's route
         return await TableView.as_view(datasette)(request, send)

@@ -216,7 +216,9 @@ def normalize_query(text: str) -> str:
 
 
 def _in_index(table: str) -> str:
-    return f"{{rowid}} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+    # '+' keeps SQLite from handing the IN list to the outer FTS5 table as rowid = ? lookups,
+    # which run its MATCH once per listed row (0.6 s for "Điều phối" at 2,000 articles).
+    return f"+{{rowid}} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
 
 
 def tone_variants(word: str) -> set[str]:

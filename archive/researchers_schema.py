@@ -4,6 +4,10 @@ pair index that SQLite keeps true by itself.
 ``m013_researchers`` is one migration, written out as literal SQL (frozen: it must build the same
 tables whatever the Python code becomes), applied after the base migrations:
 
+* The NULL rule: absent text is NULL, never ''. ``Archive`` stores it so; the migration turns
+  the '' of existing rows into NULL in the text columns that could hold it (articles,
+  revisions, images, attachments, and the crawl's optional texts in crawl_runs and failures),
+  so ``df.author.isna()`` and ``WHERE author IS NULL`` find every article without a byline.
 * ``articles.published_date``: 'YYYY-MM-DD' (the first ten characters of ``published`` when they
   are a date), NULL when the page gave no date. A virtual generated column, so no writer can
   leave it stale; indexed.
@@ -36,6 +40,29 @@ MARKS_TABLE = "articles_fts_marks"
 PAIRS_TEXT_VIEW = "articles_pair_text"
 
 _M013_SQL = r"""
+UPDATE articles SET portal_id = NULL WHERE portal_id = '';
+UPDATE articles SET section = NULL WHERE section = '';
+UPDATE articles SET published = NULL WHERE published = '';
+UPDATE articles SET author = NULL WHERE author = '';
+UPDATE articles SET lead = NULL WHERE lead = '';
+UPDATE articles SET body_html = NULL WHERE body_html = '';
+UPDATE articles SET language = NULL WHERE language = '';
+UPDATE articles SET layout = NULL WHERE layout = '';
+UPDATE articles SET removed_reason = NULL WHERE removed_reason = '';
+UPDATE articles SET extractor_version = NULL WHERE extractor_version = '';
+UPDATE revisions SET published = NULL WHERE published = '';
+UPDATE revisions SET author = NULL WHERE author = '';
+UPDATE revisions SET lead = NULL WHERE lead = '';
+UPDATE revisions SET body_html = NULL WHERE body_html = '';
+UPDATE revisions SET extractor_version = NULL WHERE extractor_version = '';
+UPDATE images SET caption = NULL WHERE caption = '';
+UPDATE images SET credit = NULL WHERE credit = '';
+UPDATE attachments SET title = NULL WHERE title = '';
+UPDATE crawl_runs SET mode = NULL WHERE mode = '';
+UPDATE crawl_runs SET start_url = NULL WHERE start_url = '';
+UPDATE crawl_runs SET finish_reason = NULL WHERE finish_reason = '';
+UPDATE failures SET detail = NULL WHERE detail = '';
+
 ALTER TABLE articles ADD COLUMN published_date TEXT GENERATED ALWAYS AS (
   CASE WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
        THEN substr(published, 1, 10) END

@@ -98,11 +98,11 @@ TABLES: dict[str, TableSpec] = {
                 "published",
                 str,
                 "Publication date as ISO 8601 in Vietnam time: '2023-05-19' or "
-                "'2023-05-19T08:15:00+07:00'; empty if the page gave none.",
+                "'2023-05-19T08:15:00+07:00'; null if the page gave none.",
             ),
             ("year", int, "Year of publication (from published), for facets; null if unknown."),
-            ("author", str, "Byline (journalist or office), empty if none."),
-            ("lead", str, "The lead paragraph (sapo), if the page separates one."),
+            ("author", str, "Byline (journalist or office), null if none."),
+            ("lead", str, "The lead paragraph (sapo); null if the page separates none."),
             ("body", str, "Article text, paragraphs separated by one blank line."),
             (
                 "body_html",

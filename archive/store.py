@@ -86,6 +86,11 @@ _CHECKPOINT_BUSY_MS = 200  # how long a WAL restart waits for readers (see bound
 WAL_RESTART_BYTES = 16 * 1024 * 1024
 
 
+def _or_null(value: Any) -> Any:
+    """Absent text is stored as NULL, never '' (the archive's NULL rule, docs/archive.md)."""
+    return None if value == "" else value
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
@@ -185,8 +190,8 @@ class Archive:
             table.insert(
                 {
                     "spider": spider,
-                    "mode": mode,
-                    "start_url": start_url,
+                    "mode": _or_null(mode),
+                    "start_url": _or_null(start_url),
                     "started_at": schema.utc_now(),
                     "status": "running",
                 }
@@ -215,7 +220,7 @@ class Archive:
         updates: dict[str, Any] = {
             "finished_at": schema.utc_now(),
             "status": status,
-            "finish_reason": finish_reason,
+            "finish_reason": _or_null(finish_reason),
             "counts": _json(counts),
             "exit_status": exit_status,
             "problems": _json(list(problems or [])),
@@ -301,7 +306,7 @@ class Archive:
             raise InvalidArticle(f"article needs url, title and body: {record.url!r}")
         content_hash = record.compute_hash()  # of the content as it is now, never stale
         seen_at = record.fetched_at or schema.utc_now()
-        row = {name: getattr(record, name) for name in _ARTICLE_FIELDS}
+        row = {name: _or_null(getattr(record, name)) for name in _ARTICLE_FIELDS}
         row.update(content_hash=content_hash, year=year_of(record.published))
         with write_transaction(self.db):
             current = self._article_row(record.url)
@@ -360,10 +365,13 @@ class Archive:
         for n, i in enumerate(images, start=1):
             self._insert_row(
                 "images",
-                {**link, "position": n, "src": i.src, "caption": i.caption, "credit": i.credit},
-            )
+                {**link, "position": n, "src": i.src, "caption": _or_null(i.caption),
+                 "credit": _or_null(i.credit)},
+            )  # fmt: skip
         for n, a in enumerate(attachments, start=1):
-            self._insert_row("attachments", {**link, "position": n, "url": a.url, "title": a.title})
+            self._insert_row(
+                "attachments", {**link, "position": n, "url": a.url, "title": _or_null(a.title)}
+            )
 
     def _replace_images_if_changed(
         self, article_id: int, revision_id: int, record: Article, replaced_at: str
@@ -374,10 +382,14 @@ class Archive:
         for table, new_rows, columns in (
             (
                 "images",
-                [(i.src, i.caption, i.credit) for i in record.images],
+                [(i.src, _or_null(i.caption), _or_null(i.credit)) for i in record.images],
                 "src, caption, credit",
             ),
-            ("attachments", [(a.url, a.title) for a in record.attachments], "url, title"),
+            (
+                "attachments",
+                [(a.url, _or_null(a.title)) for a in record.attachments],
+                "url, title",
+            ),
         ):
             current = self.db.execute(
                 f"SELECT {columns} FROM {table} WHERE article_id = ? AND replaced_at IS NULL "
@@ -419,7 +431,7 @@ class Archive:
                     "url": url,
                     "reason": reason,
                     "http_status": http_status,
-                    "detail": detail,
+                    "detail": _or_null(detail),
                     "run_id": run_id,
                     "failed_at": failed_at,
                 }

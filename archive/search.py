@@ -480,11 +480,7 @@ def search_articles(
     """
     parsed = parse_query(query)
     limit = max(0, int(limit))
-    filters, params = date_range_sql("a.published", since, until)
-    author_words = folded_words(author)
-    if author_words:
-        filters = " AND ".join(f for f in (filters, "instr(fold(a.author), ?) > 0") if f)
-        params.append(" ".join(author_words))
+    filters, params = filter_sql("a", since=since, until=until, author=author)
     ranked: list[tuple[int, float]] = []
     # Phrase matches first (when the query has one), then the articles with the words side by
     # side in pieces (queries of three words or more), then the others with all the words; a
@@ -510,6 +506,38 @@ def search_articles(
         )
         ranked += [hit for hit in found if hit[0] not in seen][: limit - len(ranked)]
     return [_hit(row, score, parsed, marks) for row, score in _with_texts(db, ranked)]
+
+
+def filter_sql(
+    alias: str, since: str = "", until: str = "", author: str = ""
+) -> tuple[str, list[str]]:
+    """SQL condition (or '') and parameters keeping the articles (table alias ``alias``)
+    published within ``since``..``until`` (inclusive ISO prefixes) whose byline contains
+    ``author`` with marks and case ignored (the ``fold`` function ``Archive`` registers)."""
+    filters, params = date_range_sql(f"{alias}.published", since, until)
+    author_words = folded_words(author)
+    if author_words:
+        filters = " AND ".join(f for f in (filters, f"instr(fold({alias}.author), ?) > 0") if f)
+        params.append(" ".join(author_words))
+    return filters, params
+
+
+def matching_ids(db: sqlite_utils.Database, query: str) -> list[int]:
+    """The ids of every article ``query`` finds (what ``search_articles`` would rank with no
+    limit), in id order. Raises ``QueryError`` like ``parse_query``."""
+    parsed = parse_query(query)
+    where, params = "", []
+    for condition, values in parsed.restrictions:
+        where += " AND " + condition.format(rowid=f"{SEARCH_TABLE}.rowid")
+        params += values
+    sql = (
+        f"SELECT {SEARCH_TABLE}.rowid FROM {SEARCH_TABLE} "
+        f"WHERE {SEARCH_TABLE} MATCH ? {where} ORDER BY {SEARCH_TABLE}.rowid"
+    )
+    try:
+        return [row[0] for row in db.execute(sql, [parsed.match, *params])]
+    except sqlite3.OperationalError as error:  # should not happen with quoted terms
+        raise QueryError(f"SQLite could not run the search {parsed.match!r}: {error}") from error
 
 
 _WEIGHTS = {SEARCH_TABLE: SEARCH_WEIGHTS, PAIRS_TABLE: PAIRS_WEIGHTS, MARKS_TABLE: MARKS_WEIGHTS}

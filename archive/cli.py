@@ -119,11 +119,14 @@ def main() -> None:
 def search(
     query: str, since: str, until: str, author: str, limit: int, as_json: bool, db_path: Path
 ) -> None:
-    """Full-text search of titles, leads and bodies, best matches (bm25) first.
+    """Full-text search of titles, leads and bodies, best matches (bm25) first, words side by
+    side before words apart.
 
-    Accents, tone-mark position and đ/d do not matter: "dieu phoi" finds "Điều phối". Words are
-    ANDed; "quoted words" are a phrase; word* is a prefix; OR between terms means either.
-    Any other punctuation is ignored.
+    A word typed without marks matches every spelling: "dieu phoi" finds "Điều phối". A word
+    typed with marks matches that word only (either tone placement): "năm" is not "Nam",
+    "Đà Nẵng" is not "đã nâng". Words are ANDed; "quoted words" are a phrase; word* is a
+    prefix; OR between terms means either; -word or NOT word excludes; title:, lead: or body:
+    searches one column. Any other punctuation is ignored.
 
     \b
     Example:

@@ -1,24 +1,39 @@
 """Full-text search over the archive: turning any text into a valid FTS5 query, ranking, snippets.
 
-Query language (everything else is just words, so any text is a valid query):
+Query syntax (everything else is just words, so any text is a valid query):
 
 * words are ANDed: ``dieu phoi`` finds articles containing both words;
 * ``"nông thôn mới"`` in double quotes is a phrase; an unbalanced quote is ignored;
 * ``nong*`` matches words starting with "nong";
 * ``OR`` in capitals between two terms means either;
-* for a query of plain words, texts with the words side by side (as a phrase) come first,
-  then (three words or more) texts with them side by side in pieces, then the texts with all
-  the words anywhere: Vietnamese words are several syllables, and "da nang" should put
-  "Đà Nẵng" before texts that merely contain "đã" and "nâng";
+* ``-word``, ``-"a phrase"`` or ``NOT word`` excludes;
+* ``title:``, ``lead:`` or ``body:`` before a term searches that column only; any other
+  ``name:`` is text;
 * words joined by punctuation (``Cần-Thơ``, ``a_b``) are a phrase, as FTS5 itself reads them.
 
-Every word is folded with ``crawler.text.fold_for_search`` (no marks, đ -> d, lowercase) and
-quoted, so FTS5 operators, parentheses, ``-``, ``:`` and stray quotes in the text never reach the
-FTS5 parser. The index holds each text plus its đ -> d copy (see ``archive.schema``), so the
-folded query matches accented and unaccented text alike.
+A query with nothing to find (only exclusions, or no words) and a date range whose start comes
+after its end raise ``QueryError``, never a silent empty result.
+
+The tone-mark rule: a word typed without marks matches every spelling (``nam`` finds "năm"
+and "Nam"); a word typed with marks matches that spelling only, in either tone placement
+(``hòa`` = ``hoà``): ``năm`` is not "Nam", ``Đà Nẵng`` is not "đã nâng". Chosen over ranking
+the marked spelling first because in Vietnamese a mark makes a different word, and a researcher
+who types it means that word. Every word is first folded with ``crawler.text.fold_for_search``
+(no marks, đ -> d, lowercase) and quoted, so FTS5 operators, parentheses, ``-``, ``:`` and
+stray quotes never reach the FTS5 parser; ``articles_fts`` (folded; its index holds each text
+plus its đ -> d copy, see ``archive.schema``) finds the candidates. A marked term adds the
+condition that the article also matches it, as typed, in ``articles_fts_marks`` (which keeps
+every mark; see ``archive.researchers_schema``).
+
+Ranking: for a query of plain words, texts with the words side by side (as a phrase) come
+first, then (three words or more) texts with them side by side in pieces, then the texts with
+all the words anywhere: Vietnamese words are several syllables, and "da nang" should put
+"Đà Nẵng" before texts that merely contain "đã" and "nâng". The side-by-side groups read the
+pair index ``articles_fts_pairs`` (or the mark index, for a query marked on every word).
 
 Snippets are built here in Python, not with FTS5's snippet(): that re-tokenizes the content
-column, which has no đ -> d copy, so a folded match would go unmarked.
+column, which has no đ -> d copy, so a folded match would go unmarked. They highlight only
+the spellings a marked word accepts.
 """
 
 from __future__ import annotations

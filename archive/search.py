@@ -516,9 +516,9 @@ def search_articles(
         if len(ranked) >= limit:
             break
         seen = {id_ for id_, _ in ranked}
-        found = _best_ids(
-            db, match, filters, params, limit + len(ranked), table, parsed.restrictions
-        )
+        # The marked phrase holds every word as typed: the marked-word conditions are implied.
+        restrictions = [] if match == parsed.phrase_marks else parsed.restrictions
+        found = _best_ids(db, match, filters, params, limit + len(ranked), table, restrictions)
         ranked += [hit for hit in found if hit[0] not in seen][: limit - len(ranked)]
     return [_hit(row, score, parsed, marks) for row, score in _with_texts(db, ranked)]
 

@@ -423,6 +423,13 @@ REVIEWED = {
     ("archive/search.py", "filters"): "the same literal conditions, passed to _best_ids",
     ("archive/search.py", "where"): "'AND ' + those conditions",
     ("archive/search.py", "join"): "a literal JOIN clause or ''",
+    ("archive/search.py", "table"): "one of the three index names (SEARCH/PAIRS/MARKS_TABLE)",
+    ("archive/search.py", "score"): "bm25() of that index with its literal weights",
+    ("archive/export.py", "where"):
+        "Selection.where: filter_sql's literal conditions and 'a.id IN (json_each(?))', bound",
+    ("archive/export.py", "types"): "column names and types from PRAGMA table_xinfo(articles)",
+    ("archive/export.py", "target"):
+        "the output path, quoted ('' doubled) for DuckDB's COPY, which takes no parameter",
     ("archive/captures.py", "where"):
         "_article_filter: date_range_sql and 'articles.url = ?', or 'WHERE run_id = ?'",
     ("archive/schema.py", "name"): "trigger names, keys of a literal dict",

@@ -2,11 +2,15 @@
 command line.
 
 Library first: ``Archive`` (archive.store) opens an archive and is the only way anything is
-written to it; ``archive.search`` parses queries and builds snippets; ``archive.schema`` holds the
-tables, their documentation and the migrations; ``archive.web`` builds the Datasette app and
-metadata; ``archive.cli`` is the thin ``tinlanhdao`` command line over all of it.
+written to it, a façade over runs, storing, reading and housekeeping; ``archive.search`` parses
+queries and builds snippets, with its own folding (``archive.folding``); ``archive.schema``
+describes the tables and ``archive.migrations`` builds them; ``archive.web`` builds the
+Datasette app and metadata; ``archive.cli`` is the thin ``tinlanhdao`` command line over all of
+it.
 
-The archive never imports the spider or Scrapy.
+The archive never imports the spider or Scrapy, and ``import archive`` loads no extraction code:
+of the crawler it imports only the Article record and text normalization
+(scripts/check_imports.py checks it).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from archive.errors import (
     ArchiveError,
     ArchiveNotFound,
     ArchiveOutdated,
+    ArchiveUnsupported,
     ArticleNotFound,
     InvalidArticle,
     QueryError,
@@ -41,6 +46,7 @@ __all__ = [
     "ArchiveError",
     "ArchiveNotFound",
     "ArchiveOutdated",
+    "ArchiveUnsupported",
     "ArticleNotFound",
     "InvalidArticle",
     "QueryError",

@@ -28,8 +28,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
 from warcio.utils import Digester
 
-from archive import schema
 from archive.errors import ArchiveError
+from archive.search import date_range_sql
 from archive.transactions import write_transaction
 
 WARC_FOLDER = "warc"  # beside the archive file: data/tinlanhdao.db -> data/warc/
@@ -56,37 +56,6 @@ def payload_digest(payload: bytes) -> str:
 def default_warc_dir(archive_path: str | Path) -> Path:
     """Where the WARC files of the archive at ``archive_path`` go: ``<its folder>/warc``."""
     return Path(archive_path).parent / WARC_FOLDER
-
-
-# --- Schema -------------------------------------------------------------------------------------
-
-
-def m004_captures(db: sqlite_utils.Database) -> None:
-    """Raw captures: the ``captures`` table (a CDX index of the WARC files) and the provenance
-    columns ``capture_id`` and ``extractor_version`` on ``articles`` and ``revisions``."""
-    spec = schema.TABLES["captures"]
-    db["captures"].create(
-        spec.column_types(),
-        pk="id",
-        foreign_keys=[
-            ("refers_to_id", "captures", "id"),
-            ("run_id", "crawl_runs", "id"),
-            ("article_id", "articles", "id"),
-        ],
-        not_null={"url", "fetched_at", "warc_file", "offset", "length"},
-        if_not_exists=True,
-    )
-    captures = db.table("captures")
-    captures.create_index(["url", "id"], if_not_exists=True)  # the URL's last capture
-    captures.create_index(["article_id", "id"], if_not_exists=True)  # an article's latest
-    captures.create_index(["run_id"], if_not_exists=True)
-    captures.create_index(["warc_file"], if_not_exists=True)
-    for table in ("articles", "revisions"):
-        present = db.table(table).columns_dict
-        for name in ("capture_id", "extractor_version"):
-            if name not in present:
-                db.table(table).add_column(name, schema.TABLES[table].column_types()[name])
-    db.table("articles").create_index(["capture_id"], if_not_exists=True)
 
 
 # --- Reading records back -----------------------------------------------------------------------
@@ -345,9 +314,7 @@ class Captures:
 
     @staticmethod
     def _article_filter(since: str, until: str, url: str) -> tuple[str, list[Any]]:
-        from archive import search
-
-        clause, params = search.date_range_sql("articles.published", since, until)
+        clause, params = date_range_sql("articles.published", since, until)
         clauses = [clause] if clause else []
         if url:
             clauses.append("articles.url = ?")

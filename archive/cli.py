@@ -75,6 +75,10 @@ def date_options(command: Callable) -> Callable:
 @contextmanager
 def reading(db_path: Path, need_articles: bool = True) -> Iterator[Archive]:
     """Open the archive read-only; known archive errors become clean messages."""
+    from archive import guard
+
+    if guard.what_is(db_path)[0] == "foreign":  # not "holds no articles yet": not ours at all
+        _refuse_unless(guard.require_archive, db_path)
     try:
         archive = Archive(db_path, readonly=True)
     except ArchiveError as error:
@@ -406,41 +410,113 @@ def serve(host: str, port: int, db_path: Path) -> None:
     web.serve(db_path, host=host, port=port)
 
 
-@main.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--url", default="", help="The page's URL (default: its canonical link).")
-def extract(files: tuple[Path, ...], url: str) -> None:
-    """Extract the Article from saved pages and print it as JSON, using the crawl's layouts.
+# `tinlanhdao extract`'s exit statuses, one per kind of failure (see its help).
+EXTRACT_STATUS = {"not_article": 1, "unreachable": 3, "robots": 4, "not_html": 5, "bug": 70}
 
-    One file: indented JSON. Several: one JSON object per line. A file that cannot be read or
-    is not an article gets a one-line error on stderr; the exit status is then 1.
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("pages", nargs=-1, required=True, metavar="URL|FILE...")
+@click.option("--url", default="", help="A saved file's URL (default: its canonical link).")
+def extract(pages: tuple[str, ...], url: str) -> None:
+    """Extract the Article of a page, from the web or from a saved file, and print it as JSON.
+
+    A URL is fetched politely: the crawl's User-Agent, robots.txt obeyed, one request for the
+    page (a redirect is reported, not followed). For one page, what each known layout and the
+    fallback found is shown on stderr, so you see at once whether a known layout still
+    matches. One page: indented JSON; several: one JSON object per line.
+
+    \b
+    Exit status (several pages: the highest):
+      0  every page gave an article
+      1  not an article (the reason is printed), or a file cannot be read
+      3  the page cannot be fetched (network, timeout, HTTP error, redirect, too large)
+      4  robots.txt forbids fetching it
+      5  it is not HTML
+      70 a bug in the extraction code (please report it with the page)
 
     \b
     Example:
+      tinlanhdao extract https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho/...
       tinlanhdao extract saved/page.html --url https://www.cantho.gov.vn/...
       tinlanhdao extract saved/*.html > articles.jsonl
     """
     try:
-        from crawler.extraction import extract_page
-        from crawler.extraction.errors import NotAnArticle
+        from crawler.pagecheck import extract_one
     except ImportError as error:
         raise click.ClickException(f"Extraction is not available: {error}") from None
-    failed = 0
-    for file in files:
-        try:
-            article = extract_page(file.read_bytes(), url=url)
-        except OSError as error:
-            click.echo(f"{file}: cannot read: {error.strerror or error}", err=True)
-        except NotAnArticle as error:
-            click.echo(f"{file}: not an article: {error.reason}", err=True)
-        except Exception as error:  # a broken page must not stop the other files
-            click.echo(f"{file}: extraction failed: {type(error).__name__}: {error}", err=True)
+    status = 0
+    for page in pages:
+        outcome = extract_one(page, url, compare=len(pages) == 1)
+        for line in outcome.report:
+            click.echo(line, err=True)
+        if outcome.article is not None:
+            click.echo(dumps(outcome.article.to_dict(), indent=2 if len(pages) == 1 else None))
         else:
-            click.echo(dumps(article.to_dict(), indent=2 if len(files) == 1 else None))
-            continue
-        failed += 1
-    if failed:
-        sys.exit(1)
+            click.echo(f"{page}: {outcome.error}", err=True)
+            status = max(status, EXTRACT_STATUS[outcome.failure])
+    if status:
+        sys.exit(status)
+
+
+@main.group(context_settings=CONTEXT_SETTINGS)
+def layout() -> None:
+    """Page layouts: draft a new one when the portal's markup changes.
+
+    \b
+    Example:
+      tinlanhdao layout draft saved/article.html --name cantho-2027
+    """
+
+
+@layout.command("draft", context_settings=CONTEXT_SETTINGS)
+@click.argument("page", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="The new layout's name (lowercase, hyphens).")
+@click.option("--url", default="", help="The page's URL (default: its canonical link).")
+@click.option("--charset", default=None, help="The page's charset, if it does not declare it.")
+@click.option("--group", default="drafted", show_default=True,
+              help="The fixture group (folder of tests/fixtures/pages) of the page.")
+@click.option("--origin", type=click.Choice(["real", "synthetic"]), default="real",
+              show_default=True, help="Whether the page was saved from a site or written.")
+@click.option("--source", default="", help="Where the page came from, for its meta file.")
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The clone of the project to write into (default: the one running).")
+def layout_draft(page: Path, name: str, url: str, charset: str | None, group: str,
+                 origin: str, source: str, into: Path | None) -> None:
+    """Draft a layout class from one saved page that the fallback reads.
+
+    Writes crawler/extraction/layout_NAME.py (selectors of the elements each field came from)
+    and a fixture (the page, its expected JSON, its meta file) under tests/fixtures/pages/GROUP/.
+    Existing files are never overwritten. Review the selectors, register the class in LAYOUTS
+    (crawler/extraction/__init__.py), and run the tests. Exit status 1 when nothing was written.
+
+    \b
+    Example:
+      tinlanhdao layout draft saved/article.html --name cantho-2027 --url https://www.cantho.gov.vn/...
+    """
+    from crawler.extraction.draft import DraftError, draft_from_file
+
+    if into is None:
+        import crawler
+
+        into = Path(crawler.__file__).resolve().parent.parent
+    try:
+        draft, written = draft_from_file(page, name, into, url=url, charset=charset,
+                                         group=group, origin=origin, source=source)
+    except OSError as error:
+        raise click.ClickException(f"{page}: cannot read: {error.strerror or error}") from None
+    except DraftError as error:
+        raise click.ClickException(f"{page}: {error}") from None
+    for path in written.paths:
+        click.echo(f"wrote {path}")
+    for note in draft.notes:
+        click.echo(f"review: {note}", err=True)
+    if written.differences:
+        click.echo(f"review: the drafted layout differs from the fallback on this page in: "
+                   f"{', '.join(written.differences)}", err=True)
+    else:
+        click.echo(f"{draft.class_name} extracts the same fields as the fallback on this page.")
+    click.echo(f"Next: review it, add {draft.class_name} to LAYOUTS in "
+               "crawler/extraction/__init__.py, run the tests.")
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -488,13 +564,26 @@ def metadata(db_path: Path) -> None:
 
 
 def _open_existing(db_path: Path) -> Archive:
-    """Open an existing archive for writing (applying migrations); clean errors otherwise."""
+    """Open an existing archive for writing (applying migrations); clean errors otherwise.
+    Anything but a tinlanhdao archive (an empty file, another SQLite database) is refused
+    before it is opened, and left as it was."""
+    from archive import guard
+
     if not db_path.is_file():
         raise click.ClickException(str(ArchiveNotFound(str(db_path))))
+    _refuse_unless(guard.require_archive, db_path)
     try:
         return Archive(db_path)
     except (ArchiveError, sqlite3.DatabaseError) as error:
         raise click.ClickException(f"{db_path}: {error}") from None
+
+
+def _refuse_unless(check: Callable[[Path], Path], path: Path) -> Path:
+    """Run one of ``archive.guard``'s checks; its refusal becomes a one-line error."""
+    try:
+        return check(path)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
 
 
 # --- Raw captures: provenance, reprocessing, WACZ export (docs/captures.md) ---------------------
@@ -613,9 +702,11 @@ def export_wacz(path: Path, title: str, db_path: Path) -> None:
       tinlanhdao export-wacz tinlanhdao.wacz
       then open https://replayweb.page and load tinlanhdao.wacz
     """
+    from archive import guard
     from archive.captures import CaptureError
     from archive.wacz import export_wacz as write_wacz
 
+    _refuse_unless(guard.require_wacz_target, path)
     with reading(db_path, need_articles=False) as archive:
         try:
             report = write_wacz(archive, path, **({"title": title} if title else {}))
@@ -627,6 +718,226 @@ def export_wacz(path: Path, title: str, db_path: Path) -> None:
         f"Wrote {report.path}: {report.captures} captures in {report.warc_files} WARC files, "
         f"{report.pages} pages, {report.bytes} bytes."
     )
+
+
+# --- Leaders: who appears, under which titles, doing what (archive/leaders, docs/leaders.md) ----
+
+
+def _leader_staleness(archive: Archive) -> None:
+    """Warn (stderr) when the leader tables lag behind the rules or the people file."""
+    from archive.leaders.people import PeopleFileError, load_people
+    from archive.leaders.report import stale_reasons
+
+    try:
+        reasons = stale_reasons(archive.db, load_people())
+    except PeopleFileError as error:
+        raise click.ClickException(str(error)) from None
+    if reasons:
+        click.echo(
+            f"Note: {'; '.join(reasons)}. Run `tinlanhdao reindex-leaders` to refill.", err=True
+        )
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
+@db_option
+def leaders(as_json: bool, db_path: Path) -> None:
+    """List the city's leaders the archive names: roles, article count, first and last
+    appearance.
+
+    ARTICLES counts the articles that name the person; (+N) the articles that name only an
+    office the person held that day (from the people file, or between the person's first and
+    last appearance in that office). Streets, bylines, places and organizations are never
+    leaders.
+
+    \b
+    Example:
+      tinlanhdao leaders
+      tinlanhdao leaders --json | jq '.[0]'
+    """
+    from archive.leaders.report import leaders as list_leaders
+
+    with reading(db_path) as archive:
+        _leader_staleness(archive)
+        people = list_leaders(archive.db)
+    if as_json:
+        click.echo(dumps(people))
+        return
+    if not people:
+        click.echo("No leader found in the archive.")
+        return
+    width = max(len(p["name"]) for p in people)
+    click.echo(f"{'NAME':<{width}}  ARTICLES  FIRST       LAST        ROLES")
+    for person in people:
+        count = str(person["articles"])
+        if person["inferred_articles"]:
+            count += f" (+{person['inferred_articles']})"
+        roles = "; ".join(
+            f"{r['role']} {r['articles']}, {r['first']}..{r['last']}" for r in person["roles"]
+        ) or "linked by office only"
+        click.echo(
+            f"{person['name']:<{width}}  {count:<8}  {person['first'] or '-':<10}  "
+            f"{person['last'] or '-':<10}  {roles}"
+        )
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@db_option
+def leader(name: str, as_json: bool, db_path: Path) -> None:
+    """One leader's timeline: articles per month, then each article's date, activity and title
+    (accents optional in NAME).
+
+    \b
+    Example:
+      tinlanhdao leader "nguyen ngoc he"
+      tinlanhdao leader "Trần Văn" --json
+    """
+    from archive.leaders.report import UnknownLeader, find_leader, timeline
+
+    with reading(db_path) as archive:
+        _leader_staleness(archive)
+        try:
+            person_id, _ = find_leader(archive.db, name)
+        except UnknownLeader as error:
+            raise QueryProblem(str(error)) from None
+        found = timeline(archive.db, person_id)
+    if as_json:
+        click.echo(dumps(found))
+        return
+    articles = found["articles"]
+    click.echo(f"{found['name']}, articles: {len(articles)}")
+    for role in found["roles"]:
+        click.echo(f"  {role['role']}: {role['articles']}, {role['first']}..{role['last']}")
+    for term in found["terms"]:
+        click.echo(
+            f"  {term['role']} from {term['from'] or '?'} to {term['to'] or '?'} "
+            f"(people file; {term['source']})"
+        )
+    click.echo("\nArticles per month:")
+    for month in found["months"]:
+        click.echo(f"  {month['month']}  {'#' * month['articles']} {month['articles']}")
+    click.echo("\nArticles:")
+    width = max((len(a["activity"]) for a in articles), default=0)
+    for article in articles:
+        mark = "*" if article["inferred"] else " "
+        click.echo(
+            f"  {article['date'] or '-':<10} {mark} {article['activity']:<{width}}  "
+            f"{article['title']}  (#{article['id']}; {', '.join(article['roles'])})"
+        )
+    if any(a["inferred"] for a in articles):
+        click.echo("\n  * names only the office, which this person held that day")
+
+
+@main.command("reindex-leaders", context_settings=CONTEXT_SETTINGS)
+@db_option
+def reindex_leaders(db_path: Path) -> None:
+    """Refill the leader tables (people, mentions, activities) for every article with the
+    current rules and people file: run it after either changes.
+
+    \b
+    Example:
+      tinlanhdao reindex-leaders
+      TINLANHDAO_PEOPLE=my-people.json tinlanhdao reindex-leaders
+    """
+    from archive.leaders.people import PeopleFileError, load_people
+    from archive.leaders.tables import reindex_all
+
+    try:
+        people = load_people()
+    except PeopleFileError as error:
+        raise click.ClickException(str(error)) from None
+    with _open_existing(db_path) as archive:
+        counts = reindex_all(archive.db, people)
+    click.echo(
+        f"Indexed {counts['articles']} articles with rules {counts['rules_version']}: "
+        f"{counts['mentions']} mentions of {counts['people']} people "
+        f"({counts['inferred']} linked by date)."
+    )
+
+
+# --- Operations: releases and health (docs/operations.md) -------------------------------------
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--author",
+    "authors",
+    multiple=True,
+    help="A name for CITATION.cff's authors (repeat for several; default: the project).",
+)
+@db_option
+def release(folder: Path, authors: tuple[str, ...], db_path: Path) -> None:
+    """Write a citable release of the archive into FOLDER (new or empty; its parent must
+    exist): a consistent snapshot of the database, CSV and Parquet of the articles and the
+    tables that describe them, the WACZ of every capture, datapackage.json (Frictionless),
+    CITATION.cff and a README with counts, dates, extractor versions, licence and source.
+
+    The same archive gives the same files, byte for byte, except README.md and CITATION.cff,
+    which record the release date.
+
+    \b
+    Example:
+      tinlanhdao release releases/2026-12-01
+      frictionless validate releases/2026-12-01/datapackage.json
+    """
+    from archive.captures import CaptureError
+    from archive.release import make_release
+
+    try:
+        report = make_release(
+            db_path, folder, authors=authors, progress=lambda step: click.echo(step, err=True)
+        )
+    except (ArchiveError, CaptureError) as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write {folder}: {error.strerror or error}") from None
+    total = sum(report.files.values())
+    counts = ", ".join(f"{table} {count}" for table, count in report.counts.items())
+    click.echo(f"Release {report.version} in {folder}: {len(report.files)} files, {total} bytes")
+    click.echo(f"  rows: {counts}")
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--json", "as_json", is_flag=True, help="Print the health as JSON.")
+@click.option(
+    "--warn-hours",
+    type=click.FloatRange(0),
+    default=26.0,
+    show_default=True,
+    help="WARNING when the last successful run is older than this.",
+)
+@click.option(
+    "--critical-hours",
+    type=click.FloatRange(0),
+    default=50.0,
+    show_default=True,
+    help="CRITICAL when the last successful run is older than this.",
+)
+@db_option
+def status(as_json: bool, warn_hours: float, critical_hours: float, db_path: Path) -> None:
+    """The archive's health for a monitoring check, in a few lines: the age of the last
+    successful crawl, how the last run ended, the problems. Reads the archive read-only.
+
+    Exit status as monitoring plugins use it: 0 OK, 1 WARNING (the last run failed, a run was
+    killed or hangs, or the last success is older than --warn-hours), 2 CRITICAL (no success
+    within --critical-hours, or ever), 3 UNKNOWN (no archive, or not a tinlanhdao archive).
+
+    \b
+    Example:
+      tinlanhdao status --db /var/lib/tinlanhdao/tinlanhdao.db
+      tinlanhdao status --json --warn-hours 30
+    """
+    from archive.health import check
+
+    health = check(db_path, warn_hours=warn_hours, critical_hours=critical_hours)
+    if as_json:
+        click.echo(dumps(health.to_dict()))
+    else:
+        click.echo("\n".join(health.lines))
+    sys.exit(health.state)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,29 @@ class ArchiveOutdated(ArchiveError):
         self.pending = pending
 
 
+class ArchiveUnsupported(ArchiveError):
+    """The archive records migrations this version does not know: it was made by a newer
+    version, or by a development version from before the schema was frozen (``squashed``).
+    It is left untouched."""
+
+    def __init__(self, path: str, unknown: list[str], squashed: tuple[str, ...] = ()) -> None:
+        if set(unknown) <= set(squashed):
+            why = (
+                "was made by a development version of tinlanhdao, before its schema was frozen "
+                "into m001_base, and cannot be read or upgraded by this one. Crawl again into a "
+                "new archive (move this file aside, or point --db / TINLANHDAO_ARCHIVE at a new "
+                "path); this file is left as it is"
+            )
+        else:
+            why = (
+                f"has migrations this version does not know ({', '.join(unknown)}): it was made "
+                "by a newer version of tinlanhdao. Upgrade tinlanhdao to read it"
+            )
+        super().__init__(f"The archive at {path} {why}.")
+        self.path = path
+        self.unknown = unknown
+
+
 class ArticleNotFound(ArchiveError):
     """No article has the requested id or URL."""
 

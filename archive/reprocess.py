@@ -83,8 +83,9 @@ def reprocess(
 
     ``archive`` must be writable. ``since`` / ``until`` select by publication date (ISO
     prefixes, inclusive), ``url`` one article. ``extract`` defaults to the crawl's
-    ``extract_page`` (looked up when called) and ``extractor_version`` to
-    ``crawler.version.extractor_version()``; ``progress(n)`` is called after each article;
+    ``extract_page`` (looked up when called); without ``extractor_version``, each article
+    records the declared version of the layout that extracted it
+    (``crawler.version.extractor_version(layout)``). ``progress(n)`` is called after each article;
     ``rows`` is a selection made beforehand with ``select`` (to size a progress bar).
     ``workers`` > 1 reads and extracts in that many forked processes while this one stores
     (where the platform can fork; otherwise in this process). Each article is stored in its
@@ -94,10 +95,13 @@ def reprocess(
         import crawler.extraction
 
         extract = crawler.extraction.extract_page
-    if extractor_version is None:
+    if extractor_version is None:  # each article: the declared version of its layout
         import crawler.version
 
         extractor_version = crawler.version.extractor_version()
+        version_of = crawler.version.extractor_version
+    else:
+        version_of = _fixed_version(extractor_version)
     captures = Captures.of(archive)
     if rows is None:
         rows = captures.latest_for_articles(since=since, until=until, url=url)
@@ -107,7 +111,7 @@ def reprocess(
         outcome = (
             extracted
             if isinstance(extracted, Problem)
-            else _store(archive, captures, row, extracted, extractor_version)
+            else _store(archive, captures, row, extracted, version_of(extracted.layout))
         )
         if isinstance(outcome, Problem):
             report.problems.append(outcome)
@@ -119,6 +123,11 @@ def reprocess(
         if progress is not None:
             progress(1)
     return report
+
+
+def _fixed_version(version: str) -> Callable[[str], str]:
+    """The same extractor version for every layout (a version given by the caller)."""
+    return lambda layout: version
 
 
 # --- reading and extracting (in this process or in workers) -----------------------------------

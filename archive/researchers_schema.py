@@ -1,11 +1,12 @@
 """The researchers' schema: a plain publication date, a search index that keeps tone marks, and a
 pair index that SQLite keeps true by itself.
 
-``m013_researchers`` is one migration, written out as literal SQL (frozen: it must build the same
-tables whatever the Python code becomes), applied after the base migrations:
+``M003_RESEARCHERS`` is the literal SQL (frozen: it must build the same tables whatever the
+Python code becomes) of the migration ``m003_researchers`` (archive.migrations), after
+m002_leaders:
 
-* The NULL rule: absent text is NULL, never ''. ``Archive`` stores it so; the migration turns
-  the '' of existing rows into NULL in the text columns that could hold it (articles,
+* The NULL rule: absent text is NULL, never ''. ``archive.storing`` stores it so; the migration
+  turns the '' of existing rows into NULL in the text columns that could hold it (articles,
   revisions, images, attachments, and the crawl's optional texts in crawl_runs and failures),
   so ``df.author.isna()`` and ``WHERE author IS NULL`` find every article without a byline.
 * ``articles.published_date``: 'YYYY-MM-DD' (the first ten characters of ``published`` when they
@@ -34,12 +35,10 @@ pair: the phrase pass of the search simply does not see them, the plain pass sti
 
 from __future__ import annotations
 
-import sqlite_utils
-
 MARKS_TABLE = "articles_fts_marks"
 PAIRS_TEXT_VIEW = "articles_pair_text"
 
-_M013_SQL = r"""
+M003_RESEARCHERS = r"""
 UPDATE articles SET portal_id = NULL WHERE portal_id = '';
 UPDATE articles SET section = NULL WHERE section = '';
 UPDATE articles SET published = NULL WHERE published = '';
@@ -147,38 +146,3 @@ CREATE TRIGGER articles_fts_pairs_reindex AFTER UPDATE OF title, lead, body ON a
   SELECT id, body, lead, title FROM articles_pair_text WHERE id = new.id;
 END;
 """
-
-
-def m013_researchers(db: sqlite_utils.Database) -> None:
-    """articles.published_date, the tone-mark index articles_fts_marks and the pair index
-    articles_fts_pairs rebuilt to be kept by triggers (see the module docstring)."""
-    for statement in _split_statements(_M013_SQL):
-        db.execute(statement)
-
-
-def rebuild_researcher_indexes(db: sqlite_utils.Database) -> None:
-    """Index every article again in the tone-mark and pair indexes (inside the caller's
-    transaction); nothing to do on an archive without them."""
-    if db.table(MARKS_TABLE).exists():
-        db.execute(f"INSERT INTO {MARKS_TABLE}({MARKS_TABLE}) VALUES ('rebuild')")
-    if PAIRS_TEXT_VIEW in db.view_names():
-        db.execute("INSERT INTO articles_fts_pairs(articles_fts_pairs) VALUES ('delete-all')")
-        db.execute(
-            "INSERT INTO articles_fts_pairs(rowid, body, lead, title) "
-            f"SELECT id, body, lead, title FROM {PAIRS_TEXT_VIEW}"
-        )
-
-
-def _split_statements(script: str) -> list[str]:
-    """The statements of ``script``, split at the semicolons that end a line outside a
-    trigger body (db.execute runs one statement at a time, inside the migration's
-    transaction; executescript would commit it)."""
-    statements, current, in_trigger = [], [], False
-    for line in script.strip().splitlines():
-        current.append(line)
-        if line.startswith("CREATE TRIGGER"):
-            in_trigger = True
-        if line.rstrip().endswith(";") and (not in_trigger or line.strip() == "END;"):
-            statements.append("\n".join(current))
-            current, in_trigger = [], False
-    return statements

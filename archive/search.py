@@ -18,7 +18,7 @@ The tone-mark rule: a word typed without marks matches every spelling (``nam`` f
 and "Nam"); a word typed with marks matches that spelling only, in either tone placement
 (``hòa`` = ``hoà``): ``năm`` is not "Nam", ``Đà Nẵng`` is not "đã nâng". Chosen over ranking
 the marked spelling first because in Vietnamese a mark makes a different word, and a researcher
-who types it means that word. Every word is first folded with ``crawler.text.fold_for_search``
+who types it means that word. Every word is first folded with ``archive.folding.fold_for_search``
 (no marks, đ -> d, lowercase) and quoted, so FTS5 operators, parentheses, ``-``, ``:`` and
 stray quotes never reach the FTS5 parser; ``articles_fts`` (folded; its index holds each text
 plus its đ -> d copy, see ``archive.schema``) finds the candidates. A marked term adds the
@@ -52,9 +52,10 @@ from typing import Any
 import sqlite_utils
 
 from archive.errors import QueryError
+from archive.folding import WORD_PATTERN, fold_in_place, folded_words, pair_phrase
 from archive.researchers_schema import MARKS_TABLE
-from archive.schema import PAIRS_TABLE, SEARCH_COLUMNS, SEARCH_TABLE, SEARCH_WEIGHTS, pair_phrase
-from crawler.text import WORD_PATTERN, clean_inline, fold_in_place, folded_words
+from archive.schema import PAIRS_TABLE, SEARCH_COLUMNS, SEARCH_TABLE, SEARCH_WEIGHTS
+from crawler.text import clean_inline
 
 MAX_TERMS = 64
 MAX_VARIANTS = 16  # tone-placement spellings looked up for one marked term
@@ -178,7 +179,7 @@ class ParsedQuery:
 
     def hits_in(self, folded: str, original: str | None = None) -> list[tuple[int, int]]:
         """The (start, end) of every word the query matches in ``folded`` (text folded by
-        ``crawler.text.fold_in_place``, so the spans are those of the original text). Given the
+        ``archive.folding.fold_in_place``, so the spans are those of the original text). Given the
         ``original`` text, a word the query only has with marks is a hit only if spelled so."""
         spans = [match.span() for match in self._hit_pattern.finditer(folded)]
         if original is None or not self._marked_only:

@@ -24,6 +24,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -31,7 +32,6 @@ import surt
 
 from archive.captures import REVISIT, CaptureError, Captures
 from archive.store import Archive
-from crawler.version import package_version
 
 WACZ_VERSION = "1.1.1"
 INDEX_PATH = "indexes/index.cdx"
@@ -175,7 +175,7 @@ def export_wacz(
             "title": title,
             "created": created,
             "wacz_version": WACZ_VERSION,
-            "software": f"tinlanhdao {package_version()}",
+            "software": _software(),
         }
         if pages:
             datapackage["mainPageURL"] = pages[0]["url"]
@@ -210,3 +210,11 @@ def iter_pages(path: str | Path) -> Iterator[dict[str, Any]]:
     with zipfile.ZipFile(path) as package:
         for line in package.read(PAGES_PATH).decode("utf-8").splitlines()[1:]:
             yield json.loads(line)
+
+
+def _software() -> str:
+    """The package and its installed version, as the WACZ names its maker."""
+    try:
+        return f"tinlanhdao {metadata.version('tinlanhdao')}"
+    except metadata.PackageNotFoundError:  # running from an uninstalled tree
+        return "tinlanhdao"

@@ -74,7 +74,8 @@ def build_datasette(path: str | Path) -> Datasette:
     The file is opened as mutable, so Datasette reads it with ``mode=ro`` connections that still
     see rows a running crawl adds (``immutable`` would not). Datasette writes nothing unless a
     plugin asks; table cells are HTML-escaped, so body_html is shown as text there (the article
-    page renders it, cleaned again: see ``archive.datasette_plugin``).
+    page renders it, cleaned again: see ``archive.datasette_plugin``). The project's plugins
+    (the archive's pages and the leader pages) load through their ``datasette`` entry points.
     """
     import importlib
 
@@ -84,22 +85,11 @@ def build_datasette(path: str | Path) -> Datasette:
     # request that fails, a malformed search included (the client gets a clean 400). A few bad
     # queries a second would flood the log and pin a core; the clean answer is enough.
     importlib.import_module("datasette.handle_exception").rich = None
-    register_plugin()
     return Datasette(
         [str(path)],
         metadata=metadata_for(path),
         settings={"truncate_cells_html": 300, "default_page_size": 50},
     )
-
-
-def register_plugin() -> None:
-    """Register the archive's Datasette plugin, unless its entry point already did."""
-    from datasette.plugins import pm
-
-    from archive import datasette_plugin
-
-    if not pm.is_registered(datasette_plugin):
-        pm.register(datasette_plugin, name="tinlanhdao")
 
 
 def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> None:

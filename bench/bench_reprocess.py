@@ -135,7 +135,7 @@ def timed_reprocess(archive: Archive, label: str, **options) -> dict:
 
 
 def real_crawls() -> dict:
-    from captures_support import crawled, query
+    from support.captures import crawled, query
 
     data = crawled()
     figures = {}

@@ -52,7 +52,7 @@ side by side in pieces, from the pair index ``articles_fts_pairs``, then all the
 from ``articles_fts``; a group runs only when the ones before it leave room on the page. A
 query typed with marks (``Điều phối``, ``Đà Nẵng``) also looks its words up in the mark index
 ``articles_fts_marks`` (they must match as typed), and takes its phrase from there when every
-word is marked. All three indexes are kept by triggers (m013), so storing pays for them.
+word is marked. All three indexes are kept by triggers (m003_researchers), so storing pays for them.
 Their sizes are reported side by side.
 
 Figures, with their date, machine load and command: bench/RESULTS.md.

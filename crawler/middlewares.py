@@ -1,16 +1,20 @@
-"""Downloader middlewares: exponential backoff before retried requests, and an offsite filter
-that nothing gets around."""
+"""Downloader middlewares: exponential backoff before retried requests, an offsite filter that
+nothing gets around, and the WARC capture of every response."""
 
 from __future__ import annotations
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
+
+from crawler.capture import scrapy_headers
+from crawler.run import CrawlRun
 
 
 class RetryBackoffMiddleware:
@@ -57,3 +61,35 @@ class PortalOnlyOffsiteMiddleware(OffsiteMiddleware):
             return
         self.stats.inc_value("offsite/filtered")
         raise IgnoreRequest(f"Filtered offsite request to {urlparse_cached(request).hostname!r}")
+
+
+class WarcCaptureMiddleware:
+    """Hands every response, as it came off the wire, to the run's recorder for WARC capture.
+
+    Placed next to the downloader (order 950), it sees robots.txt, redirects, errors and
+    retried responses, with the body before decompression. Off when WARC_ENABLED is.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
+        if not crawler.settings.getbool("WARC_ENABLED", True):
+            raise NotConfigured("WARC_ENABLED is off")
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response, spider=None) -> Response:
+        run = self.crawler.get_extension(CrawlRun)
+        if run is not None and run.recorder is not None:
+            run.recorder.capture(
+                url=response.url,
+                status=response.status,
+                response_headers=scrapy_headers(response.headers),
+                payload=response.body,
+                method=request.method,
+                request_headers=scrapy_headers(request.headers),
+                request_body=request.body or b"",
+                protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            )
+        return response

@@ -1,19 +1,21 @@
 """Judging a finished run: its exit status, the problems behind it, and the summary block.
 
-``assess`` is a pure function of the crawler's stats, shared by the end-of-run summary (the
-``RunSummary`` extension), the exit status of ``scrapy crawl`` (crawler.commands.crawl) and the
-run's row in the archive (crawler.pipelines). Cron sees a non-zero status when:
+``assess`` is a pure function of the crawler's stats; the run's owner (``crawler.run``) calls
+it once, when the spider closes. Cron sees a non-zero status when:
 
-=====  ==========================  ==========================================================
-code   problem                     meaning
-=====  ==========================  ==========================================================
-3      ``failures_over_threshold`` more than FAILURE_THRESHOLD of the article pages failed
-4      ``layout_drift``            the known layouts matched nothing; the fallback did it all
-5      ``listing_without_articles`` a listing page held no article links
-6      ``portal_unreachable``      no listing page could be fetched at all
-7      ``interrupted``             the run ended early (Ctrl-C, SIGTERM, a close condition)
-75     (crawler.commands.crawl)    another run holds the archive's lock
-=====  ==========================  ==========================================================
+=====  ============================  ========================================================
+code   problem                       meaning
+=====  ============================  ========================================================
+3      ``failures_over_threshold``   more than FAILURE_THRESHOLD of the article pages failed
+4      ``layout_drift``              the known layouts matched nothing; the fallback did it all
+5      ``listing_without_articles``  a listing page held no article links
+6      ``portal_unreachable``        no listing page could be fetched at all
+7      ``interrupted``               the run ended early (Ctrl-C, SIGTERM, a close condition)
+8      ``extraction_error``          extracting a page raised an error: a bug, see the log
+9      ``robots_forbidden``          robots.txt forbids the section's listing to our User-Agent
+10     ``storage_failed``            the archive or a WARC file could not be written
+75     (crawler.run)                 another run holds the archive's lock
+=====  ============================  ========================================================
 
 When several problems occur, the highest code wins and the summary names them all.
 """
@@ -24,9 +26,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from scrapy import signals
-from scrapy.crawler import Crawler
-
 logger = logging.getLogger(__name__)
 
 EXIT_CODES = {
@@ -35,8 +34,12 @@ EXIT_CODES = {
     "listing_without_articles": 5,
     "portal_unreachable": 6,
     "interrupted": 7,
+    "extraction_error": 8,
+    "robots_forbidden": 9,
+    "storage_failed": 10,
 }
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
+STORAGE_ERROR = "tinlanhdao/storage_error"  # the stat naming the write that failed
 
 
 @dataclass
@@ -56,8 +59,9 @@ def _sum_prefix(stats: dict[str, Any], prefix: str) -> int:
 
 
 def failed_pages(stats: dict[str, Any]) -> int:
-    """Pages that failed for good or were not articles."""
-    return _sum_prefix(stats, "tinlanhdao/failed/") + _sum_prefix(stats, "tinlanhdao/not_article/")
+    """Pages that failed for good, were not articles, or made the extractor fail."""
+    return (_sum_prefix(stats, "tinlanhdao/failed/") + _sum_prefix(stats, "tinlanhdao/not_article/")
+            + int(stats.get("tinlanhdao/extraction_error", 0)))
 
 
 def layout_counts(stats: dict[str, Any]) -> dict[str, int]:
@@ -74,14 +78,19 @@ def assess(stats: dict[str, Any], settings: Any = None) -> Verdict:
     drift_min = int(get("LAYOUT_DRIFT_MIN_ARTICLES", 3))
     problems = []
     finish_reason = stats.get("finish_reason", "finished")
-    if finish_reason not in ("finished", None):
+    if stats.get(STORAGE_ERROR):
+        problems.append("storage_failed")
+    elif finish_reason not in ("finished", None):
         problems.append("interrupted")
+    if stats.get("tinlanhdao/extraction_error"):
+        problems.append("extraction_error")
     articles = int(stats.get("tinlanhdao/articles", 0))
     listing_failed = _sum_prefix(stats, "tinlanhdao/listing_failed/")
     # No listing page came through, and it failed or nothing else did either. (A run resumed
     # from a JOBDIR may have no listing page left to fetch, only articles.)
     if not stats.get("tinlanhdao/listing_pages") and (listing_failed or not articles):
-        problems.append("portal_unreachable")
+        forbidden = stats.get("tinlanhdao/listing_failed/robots_forbidden")
+        problems.append("robots_forbidden" if forbidden else "portal_unreachable")
     if stats.get("tinlanhdao/listing_without_articles"):
         problems.append("listing_without_articles")
     failed = failed_pages(stats)
@@ -96,10 +105,9 @@ def assess(stats: dict[str, Any], settings: Any = None) -> Verdict:
 
 
 def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[str]:
-    """The end-of-run summary, one readable block."""
+    """The end-of-run summary: five lines, and one more for each further problem."""
     layouts = ", ".join(f"{k} {v}" for k, v in layout_counts(stats).items()) or "none"
     stored = {k: stats.get(f"tinlanhdao/stored/{k}", 0) for k in ("new", "changed", "unchanged")}
-    failed = failed_pages(stats)
     explained = {
         "failures_over_threshold": "too many article pages failed (see the failures table)",
         "layout_drift": "no known layout matched: the portal's markup changed, check with "
@@ -107,40 +115,22 @@ def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[st
         "listing_without_articles": "a listing page held no article links",
         "portal_unreachable": "the portal could not be reached",
         "interrupted": f"the run ended early ({stats.get('finish_reason')})",
-    }
+        "extraction_error": f"{stats.get('tinlanhdao/extraction_error')} page(s) made the "
+                            "extractor fail: a bug, the traceback is in the log",
+        "storage_failed": f"the archive could not be written ({stats.get(STORAGE_ERROR)})",
+        "robots_forbidden": f"robots.txt: {stats.get('tinlanhdao/robots_forbidden')}",
+    }  # fmt: skip
+    run = stats.get("tinlanhdao/run_id", "?")
+    megabytes = stats.get("downloader/response_bytes", 0) / 1e6
     lines = [
-        "tinlanhdao run summary",
-        f"  mode: {mode}; finish reason: {stats.get('finish_reason', '?')}; "
-        f"exit status: {verdict.exit_status} ({'ok' if verdict.ok else 'PROBLEM'})",
-        f"  listing pages: {stats.get('tinlanhdao/listing_pages', 0)}; "
-        f"requests: {stats.get('downloader/request_count', 0)}; "
-        f"bytes: {stats.get('downloader/response_bytes', 0)}",
-        f"  articles: new {stored['new']}, changed {stored['changed']}, "
-        f"unchanged {stored['unchanged']}, failed {failed}, "
-        f"removed {stats.get('tinlanhdao/removed', 0)}",
+        f"tinlanhdao run {run} ({mode}): {stats.get('finish_reason', '?')}, exit status "
+        f"{verdict.exit_status} ({'ok' if verdict.ok else 'PROBLEM'})",
+        f"  articles: {stored['new']} new, {stored['changed']} changed, "
+        f"{stored['unchanged']} unchanged, {failed_pages(stats)} failed, "
+        f"{stats.get('tinlanhdao/stored/removed', 0)} removed",
+        f"  fetched: {stats.get('tinlanhdao/listing_pages', 0)} listing pages, "
+        f"{stats.get('downloader/request_count', 0)} requests, {megabytes:.1f} MB",
         f"  layouts: {layouts}",
     ]
     lines += [f"  problem: {p}: {explained[p]}" for p in verdict.problems] or ["  problems: none"]
     return lines
-
-
-class RunSummary:
-    """Extension: at the end of a run, record the verdict in the stats and log the summary."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RunSummary:
-        extension = cls(crawler)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        return extension
-
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        stats = dict(self.crawler.stats.get_stats())
-        stats["finish_reason"] = reason
-        verdict = assess(stats, self.crawler.settings)
-        self.crawler.stats.set_value("tinlanhdao/exit_status", verdict.exit_status)
-        self.crawler.stats.set_value("tinlanhdao/problems", list(verdict.problems))
-        block = "\n".join(summary_lines(stats, verdict, getattr(spider, "mode", "?")))
-        (logger.warning if verdict.problems else logger.info)("%s", block)

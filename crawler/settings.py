@@ -24,19 +24,18 @@ SECTION_EXTRA_PATHS = ["/wps/portal/home/tin-hoat-dong-lanh-dao"]
 INCREMENTAL_STOP_PAGES = 1
 FAILURE_THRESHOLD = 0.2  # exit non-zero when more than this share of article pages failed
 LAYOUT_DRIFT_MIN_ARTICLES = 3  # ...or when at least this many articles all needed the fallback
-COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` with the run lock and the exit status
+COMMANDS_MODULE = "crawler.commands"  # `scrapy crawl` exits with the run's exit status
 EXTENSIONS = {
-    "crawler.runhealth.RunSummary": 500,
-    "crawler.quietlog.QuietNetworkErrors": 0,  # network failures in one line, no traceback
-    "crawler.collector.CollectorTuning": 0,  # the garbage collector tuned for a long crawl
+    "crawler.run.CrawlRun": 500,  # the run: lock, archive, run record, verdict, summary
+    "crawler.quietlog.QuietLog": 0,  # network failures in one line; Scrapy's banner below INFO
 }
-GC_GEN0_THRESHOLD = 7000  # see crawler/collector.py; 0 keeps Python's own (700)
 
 # --- Where the archive lives -------------------------------------------------------------------
 ARCHIVE_PATH = os.environ.get("TINLANHDAO_ARCHIVE", "data/tinlanhdao.db")
 
 # --- Politeness (live defaults) --------------------------------------------------------------
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_PARSER = "crawler.robots.ExplainingRobotParser"  # Protego, saying which rule forbids
 CONTACT_URL = os.environ.get("TINLANHDAO_CONTACT", "https://github.com/tinlanhdao/tinlanhdao")
 USER_AGENT = f"tinlanhdao-archiver/0.1 (+{CONTACT_URL})"
 CONCURRENT_REQUESTS = 1  # one request at a time to the portal
@@ -47,7 +46,8 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False
-TELNETCONSOLE_ENABLED = False
+TELNETCONSOLE_ENABLED = False  # no remote control of a running crawl, by telnet or HTTP
+REMOTE_CONTROL_ENABLED = False
 
 # --- Failures --------------------------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30  # Scrapy's default is 180 s
@@ -65,10 +65,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.PortalOnlyOffsiteMiddleware": 50,
     # Next to the downloader: every response as received, robots.txt and errors included.
-    "crawler.capture.WarcCaptureMiddleware": 950,
+    "crawler.middlewares.WarcCaptureMiddleware": 950,
 }
 
-# --- Raw captures (crawler.capture; docs/captures.md) ----------------------------------------
+# --- Raw captures (crawler.capture, crawler.recorder; docs/captures.md) ----------------------
 WARC_ENABLED = True
 WARC_DIR = ""  # empty: "warc" beside ARCHIVE_PATH, i.e. data/warc/
 WARC_MAX_BYTES = 100 * 1024 * 1024  # a WARC file this big is closed and the next one opened
@@ -77,15 +77,6 @@ WARC_MAX_BYTES = 100 * 1024 * 1024  # a WARC file this big is closed and the nex
 # Scrapy's check for generator callbacks that return a value parses the callback's source on
 # every response (its cache misses bound methods); the project's callbacks return nothing.
 WARN_ON_GENERATOR_RETURN_VALUE = False
-# Scrapy starts CONCURRENT_ITEMS tasks for each response's output, whatever its size (Scrapy's
-# default of 100 took a third of a fast crawl's CPU, bench/bench_runs.py). An article page
-# yields one item and a listing page about twenty requests: a few workers are plenty.
-CONCURRENT_ITEMS = 8
-
-# Store articles and write WARC captures in a child process (crawler/writer.py), so a crawl
-# uses two cores; False keeps every write in the crawl's own process.
-ARCHIVE_WRITER_PROCESS = True
-
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
     "crawler.pipelines.StorePipeline": 300,
@@ -93,4 +84,8 @@ ITEM_PIPELINES = {
 
 # --- Housekeeping ----------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
+# Scrapy's start-up banner (versions, settings, enabled components), its "spider opened/closed"
+# lines and its stats dump are dropped from the INFO log, so the run summary is the last thing
+# a run prints; True (or LOG_LEVEL=DEBUG, `-L DEBUG`) shows them.
+LOG_SCRAPY_BANNER = False
 FEED_EXPORT_ENCODING = "utf-8"

@@ -1,18 +1,16 @@
 """Text normalization: the one home for cleaning Vietnamese text.
 
 Everything that turns raw page text into archive text lives here: Unicode NFC, the odd spaces,
-whitespace collapsing, the portal's boilerplate texts, the date formats, bylines, photo credits,
-and the folding used by search. It imports nothing of the project, so the page layouts, the
-archive and the tests all share exactly these rules.
+whitespace collapsing, the portal's boilerplate texts, the date formats, bylines and photo
+credits. It imports nothing of the project, so the page layouts, the archive and the tests all
+share exactly these rules. (Folding for search lives with search, in archive/folding.py.)
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 # --- Characters -----------------------------------------------------------------------------
 
@@ -36,29 +34,6 @@ def clean_inline(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def join_paragraphs(paragraphs: list[str]) -> str:
-    """Join paragraphs the way ``body`` stores them: one blank line between paragraphs."""
-    return "\n\n".join(paragraphs)
-
-
-_WORD = re.compile(r"\w+")
-
-
-def word_count(text: str) -> int:
-    """Count words (runs of letters or digits) in ``text``."""
-    return _WORD.subn("", text)[1]  # (the number of words removed: no list of them is built)
-
-
-def fold_for_search(text: str | None) -> str:
-    """Fold text for diacritic-insensitive matching: no tone or vowel marks, đ -> d, lowercase.
-
-    ``fold_for_search("Điều phối hoà")`` is ``"dieu phoi hoa"``.
-    """
-    if not text:
-        return ""
-    return strip_marks(clean_inline(text)).lower()
-
-
 def strip_marks(text: str) -> str:
     """``text`` without tone and vowel marks, đ and Đ as d and D; nothing else changes (no
     NFC, spaces or case): ``strip_marks("Điều phối")`` is ``"Dieu phoi"``."""
@@ -78,12 +53,25 @@ class _MarkRemover(dict):
 _WITHOUT_MARKS = _MarkRemover()
 
 
+def join_paragraphs(paragraphs: list[str]) -> str:
+    """Join paragraphs the way ``body`` stores them: one blank line between paragraphs."""
+    return "\n\n".join(paragraphs)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def word_count(text: str) -> int:
+    """Count words (runs of letters or digits) in ``text``."""
+    return _WORD.subn("", text)[1]  # (the number of words removed: no list of them is built)
+
+
 # --- Boilerplate texts ------------------------------------------------------------------------
 # The one list of the portal's boilerplate texts (PORTAL.md). Both the known layouts and the
 # fallback drop any block whose normalized text matches one of these patterns.
 
 _SHARE_TARGETS = (r"(Facebook|Zalo|Twitter|Tweet|Share|LinkedIn|E-?mail|Gửi email|In bài viết|"
-                  r"Bản in|In|Sao chép liên kết|Copy link)")
+                  r"In trang|Bản in|In|Sao chép liên kết|Copy link|Về đầu trang)")
 BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"Cỡ chữ\s*:.*",                       # font-size controls: "Cỡ chữ: +A | -A | Bản in"
     r"\+A\s*\|\s*-A.*",
@@ -94,8 +82,9 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"Tiêu đề bài viết\s*:.*Nội dung như sau\s*:.*",  # text-to-speech widget
     r"(Nghe|Đọc) bài( viết)?",
     r"THỐNG KÊ TRUY CẬP",                  # visit counter
-    r"(Đang truy cập|Đang online|Hôm nay|Hôm qua|Tháng hiện tại|Tuần hiện tại|Tổng|"
-    r"Tổng lượt truy cập|Lượt truy cập)\s*:?\s*[\d.,]*",
+    r"((Đang truy cập|Đang online|Hôm nay|Hôm qua|Tháng hiện tại|Tuần hiện tại|Tổng|"
+    r"Tổng lượt truy cập|Tổng truy cập|Lượt truy cập)\s*:?\s*[\d.,]*\s*)+",
+    r"Liên kết( website)?\s*:?",          # link-box headings
     r"ipv6 ready",                         # footer badges (image alt texts)
     r"Chung nhan Tin Nhiem Mang",
     r"Chứng nhận Tín Nhiệm Mạng",
@@ -169,9 +158,27 @@ _NAME_SEPARATORS = re.compile(r"[\s,\-–]+")
 
 
 def parse_labelled_byline(text: str, normalized: bool = False) -> str | None:
-    """Return the name in a labelled byline ("Tin, ảnh: Minh Huyền" -> "Minh Huyền"), else None."""
-    match = _BYLINE.match(text if normalized else clean_inline(text))
-    return clean_inline(match.group("name")) if match else None
+    """Return the name in a labelled byline ("Tin, ảnh: Minh Huyền" -> "Minh Huyền", "Theo Báo
+    Cần Thơ" -> "Báo Cần Thơ"), else None. A CMS account ("admin admin") is no name."""
+    text = text if normalized else clean_inline(text)
+    match = _BYLINE.match(text)
+    if match:
+        name = clean_inline(match.group("name"))
+    elif text.startswith("Theo ") and looks_like_name(text[5:], normalized=True):
+        name = text[5:]
+    else:
+        return None
+    return None if is_account_name(name) else name
+
+
+_ACCOUNT_WORDS = frozenset({"admin", "administrator", "quantri", "webmaster", "editor", "user",
+                            "test", "root", "bientap", "btv"})
+
+
+def is_account_name(name: str) -> bool:
+    """True for a CMS account shown where a byline goes ("admin admin", "webmaster")."""
+    folded = strip_marks(name).lower().split()
+    return bool(folded) and all(word in _ACCOUNT_WORDS for word in folded)
 
 
 def looks_like_name(text: str, max_words: int = 6, normalized: bool = False) -> bool:
@@ -301,111 +308,3 @@ def is_date_line(text: str, normalized: bool = False) -> bool:
         return False
     return parse_vietnamese_date(text) is not None
 
-
-# --- Folding for search, word by word (the archive's indexes and highlighting) -----------------
-
-WORD_PATTERN = re.compile(r"[^\W_]+")  # a word as unicode61 sees one (the underscore separates)
-
-
-class _WordFoldTable(dict):
-    """str.translate table for ``folded_words``, filled on first use: each character as
-    ``fold_for_search`` folds it (no marks, đ -> d; the text is lowercased before), the
-    characters that are not part of a word (``WORD_PATTERN``) as a space, and the invisible
-    characters ``clean_inline`` removes (zero-width, soft hyphen) as nothing."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        if _INVISIBLE.match(char):
-            folded = ""
-        else:
-            folded = "".join(c if WORD_PATTERN.match(c) else " " for c in strip_marks(char))
-        self[code] = folded
-        return folded
-
-
-_WORD_FOLD = _WordFoldTable()
-
-
-def _fast_fold_tables() -> tuple[Any, bytes]:
-    """The two tables of ``fast_fold``: a charmap codec (at most 256 characters, one byte
-    each) for ASCII, the lowercase letters of Vietnamese and common punctuation, and the bytes
-    table from those bytes to what ``_WORD_FOLD`` makes of each character (one ASCII letter or
-    digit, or a space). The codec's unused bytes stand for characters outside that set: they
-    become byte 0."""
-    tones = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
-    letters = [
-        unicodedata.normalize("NFC", vowel + tone) for vowel in "aăâeêioôơuưy" for tone in tones
-    ]
-    punctuation = "\u00a0“”‘’„–—―…•·«»‹›°×÷±§¶©®™€£¥←→↑↓"
-    chars = [chr(n) for n in range(128)]
-    chars += [c for c in dict.fromkeys(letters + ["đ", *punctuation]) if not c.isascii()]
-    folded = "".join(_WORD_FOLD[ord(c.lower())] for c in chars)
-    if len(folded) != len(chars) or not folded.isascii() or "\0" in folded:
-        raise RuntimeError("the fast folding table must map each character to one byte")
-    unused = [chr(0xE000 + n) for n in range(256 - len(chars))]  # private use: outside
-    codec = codecs.charmap_build("".join(chars + unused))
-    return codec, folded.encode("ascii") + bytes(len(unused))
-
-
-_FAST_CODEC, _FAST_FOLDED = _fast_fold_tables()
-
-
-def fast_fold(lowered: str) -> str | None:
-    """``lowered`` (lowercase text) folded one character for one as ``_WORD_FOLD`` does (no
-    marks, đ -> d, a space for what is not part of a word), all in C: through a one-byte
-    charmap codec and a bytes table. None if the text has a character outside ASCII, the
-    letters of Vietnamese and common punctuation (then use the general table)."""
-    try:
-        data = codecs.charmap_encode(lowered, "strict", _FAST_CODEC)[0]
-    except UnicodeEncodeError:
-        return None
-    folded = data.translate(_FAST_FOLDED)
-    return None if 0 in folded else folded.decode("ascii")
-
-
-def folded_words(text: str | None) -> list[str]:
-    """The words of ``text`` as unicode61 tokenizes them, folded for search: the words of
-    ``fold_for_search(text)`` (tests/test_search.py checks they are the same), in one
-    lowercasing, one folding (``fast_fold``, else one table lookup per character) and one
-    split. The one tokenizer of the pair index and of queries (archive.search), so that the two
-    always agree."""
-    if not text:
-        return []
-    lowered = text.lower()
-    folded = fast_fold(lowered)
-    return (lowered.translate(_WORD_FOLD) if folded is None else folded).split()
-
-
-class _FoldTable(dict):
-    """str.translate table folding one character at a time like ``fold_for_search``, filled on
-    first use; a character whose folding is not exactly one character is only lowercased, so the
-    folded text keeps the original's length and every match maps back to the original. What is
-    not part of a word (``WORD_PATTERN``) becomes a space, so the words of a stretch of folded
-    text are its ``split()``."""
-
-    def __missing__(self, code: int) -> str:
-        char = chr(code)
-        folded = char if char.isspace() else fold_for_search(char)
-        if len(folded) != 1:
-            folded = char.lower() if len(char.lower()) == 1 else char
-        if not WORD_PATTERN.match(folded):
-            folded = " "
-        self[code] = folded
-        return folded
-
-
-_FOLD_TABLE = _FoldTable()
-
-
-def fold_in_place(text: str) -> str:
-    """``text`` folded for search character by character, same length as ``text``; spaces for
-    everything between the words.
-
-    Text of ASCII, Vietnamese letters and common punctuation (nearly every article) is
-    lowercased and folded in C (``fast_fold``); anything else, or lowercasing that
-    changes the length, goes through the general table. Both give the same text
-    (tests/test_search.py checks it).
-    """
-    lowered = text.lower()
-    folded = fast_fold(lowered) if len(lowered) == len(text) else None
-    return text.translate(_FOLD_TABLE) if folded is None else folded

@@ -21,7 +21,9 @@ marker    in the page                        in the truth
 ========  =================================  =================
 
 Run ``python -m sample_portal.authoring`` after editing the authored articles; it rewrites
-``sample_portal/site`` (manifest, article pages) and ``tests/fixtures/expected``.
+``sample_portal/site`` (manifest, article pages). It writes no expected extraction results: the
+extraction fixtures (``tests/fixtures/pages/sample_portal``) hold their own copy of each page and
+an expected JSON that a person reviewed; ``scripts/refresh_fixtures.py`` shows the diff.
 """
 
 from __future__ import annotations
@@ -46,9 +48,6 @@ from sample_portal.server import (
     sidebar_html,
 )
 
-REPO_DIR = Path(__file__).resolve().parent.parent
-EXPECTED_DIR = REPO_DIR / "tests" / "fixtures" / "expected"
-TRUTH_BASE = "http://sample.portal"
 WPS_PREFIX = "/wps/portal/home/tin-hoat-dong-lanh-dao/"
 WCM_NAMESPACE = uuid.UUID("6f1c0a52-3d0e-4c55-9b7e-2a8d4f0c9e11")
 
@@ -552,37 +551,6 @@ def encode_cp1258(text: str) -> bytes:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def truth(article: Article) -> dict[str, object]:
-    """The ground-truth record, from the authored fields only."""
-    images = [
-        {
-            "src": TRUTH_BASE + article.image_src(b),
-            "caption": truth_text(b.caption),
-            "credit": b.credit,
-        }
-        for b in article.blocks
-        if isinstance(b, Img)
-    ]
-    section = SECTION_NAME if (article.generation != "unknown" or article.show_section) else ""
-    return {
-        "source": f"sample_portal/site/{article.file}; {article.exercises}",
-        "path": article.path,
-        "generation": article.generation,
-        "portal_id": article.portal_id,
-        "section": section,
-        "title": truth_text(article.title),
-        "published": article.published,
-        "author": article.author,
-        "lead": truth_text(article.lead) if article.lead else "",
-        "body": "\n\n".join(truth_text(b.text) for b in article.blocks if isinstance(b, P)),
-        "images": images,
-        "attachments": [
-            {"url": TRUTH_BASE + article.attachment_url(a), "title": a.title}
-            for a in article.attachments
-        ],
-    }
-
-
 def _summary(article: Article) -> str:
     if article.summary:
         return article.summary
@@ -594,8 +562,8 @@ def _summary(article: Article) -> str:
     return first[:200].rsplit(" ", 1)[0] + "..."
 
 
-def build(site_dir: Path = SITE_DIR, expected_dir: Path = EXPECTED_DIR) -> None:
-    """Write the manifest, the article pages and the truth JSON."""
+def build(site_dir: Path = SITE_DIR) -> None:
+    """Write the manifest and the article pages."""
     from sample_portal.authored_articles import ARTICLES
 
     names = [a.name for a in ARTICLES]
@@ -605,7 +573,6 @@ def build(site_dir: Path = SITE_DIR, expected_dir: Path = EXPECTED_DIR) -> None:
     if [a.published for a in ARTICLES] != sorted((a.published for a in ARTICLES), reverse=True):
         raise ValueError("ARTICLES must be newest first")
     (site_dir / "articles").mkdir(parents=True, exist_ok=True)
-    expected_dir.mkdir(parents=True, exist_ok=True)
     manifest = []
     for article in ARTICLES:
         article.summary = _summary(article)
@@ -631,8 +598,6 @@ def build(site_dir: Path = SITE_DIR, expected_dir: Path = EXPECTED_DIR) -> None:
                 "generation": article.generation,
             }
         )
-        record = json.dumps(truth(article), ensure_ascii=False, indent=2, sort_keys=True)
-        (expected_dir / f"{article.name}.json").write_text(record + "\n", encoding="utf-8")
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     (site_dir / "manifest.json").write_text(text, encoding="utf-8")
     build_other_sections(site_dir)

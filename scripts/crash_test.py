@@ -2,11 +2,14 @@
 
 Serves the sample portal on 127.0.0.1 and, ``--kills`` times: changes the portal a little (two
 new articles, one edited), starts `scrapy crawl tinlanhdao -a mode=full` (slowed by
-``--delay`` between requests so it writes all along), kills it with SIGKILL after a random,
-seeded delay, then runs a crawl that completes. After every completed run: PRAGMA
-integrity_check is ok, no URL is archived twice, no article has two consecutive revisions with
-the same content, no image position is doubled. At the end the archive must hold exactly the
-articles and content hashes of one uninterrupted crawl of the final portal into a fresh archive.
+``--delay`` between requests so it writes all along), kills it with SIGKILL at a random, seeded
+point of its progress (once the portal has served it a random number of requests, then a
+random fraction of a delay later), then runs a crawl that completes. The kill point is counted
+in requests, not seconds, so a slow or busy machine still kills every run mid-crawl. After
+every completed run: PRAGMA integrity_check is ok, no URL is archived twice, no article has
+two consecutive revisions with the same content, no image position is doubled. At the end the
+archive must hold exactly the articles and content hashes of one uninterrupted crawl of the
+final portal into a fresh archive.
 
     python scripts/crash_test.py --kills 25            # the full run, by hand
     python scripts/crash_test.py --kills 3 --seed 1    # the CI version (tests/test_crash.py)
@@ -122,14 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="random seed (printed)")
     parser.add_argument("--delay", type=float, default=0.15,
                         help="DOWNLOAD_DELAY of the killed runs, seconds")
-    parser.add_argument("--window", type=float, nargs=2, default=(1.2, 5.0),
-                        metavar=("MIN", "MAX"), help="kill after MIN..MAX seconds")
+    parser.add_argument("--window", type=int, nargs=2, default=(1, 36),
+                        metavar=("MIN", "MAX"), help="kill after MIN..MAX requests served")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     rng = random.Random(seed)
     started = time.monotonic()
     print(f"crash test: seed {seed}, {args.kills} kills, kill window {args.window[0]}-"
-          f"{args.window[1]} s, DOWNLOAD_DELAY {args.delay}", flush=True)
+          f"{args.window[1]} requests, DOWNLOAD_DELAY {args.delay}", flush=True)
     with tempfile.TemporaryDirectory(prefix="crash-test-") as tmp:
         work = Path(tmp)
         archive = work / "archive.db"
@@ -141,10 +144,12 @@ def main(argv: list[str] | None = None) -> int:
             for round_ in range(1, args.kills + 1):
                 portal.change(round_)
                 before = len(server.requests)
-                delay = rng.uniform(*args.window)
+                target, fraction = rng.randint(*args.window), rng.random()
                 victim = subprocess.Popen(crawl_command(server, args.delay), cwd=ROOT, env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(delay)
+                while len(server.requests) - before < target and victim.poll() is None:
+                    time.sleep(0.01)
+                time.sleep(fraction * args.delay)
                 alive = victim.poll() is None
                 victim.send_signal(signal.SIGKILL)
                 victim.wait()
@@ -158,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                 if status != 0:
                     found.append(f"the run after the kill exited {status}")
                 failures += [f"kill {round_}: {p}" for p in found]
-                print(f"kill {round_:>2}: after {delay:.2f} s, "
+                print(f"kill {round_:>2}: after request {target} (+{fraction:.2f} of a delay), "
                       f"{'mid-crawl' if alive else 'after the run had ended'} "
                       f"({requests} requests served); archive then {len(articles)} articles; "
                       f"next run exit {status}; {'ok' if not found else '; '.join(found)}",

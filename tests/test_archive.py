@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest_archive import build_archive, da_nang_article, seed_article
+from support.articles import build_archive, da_nang_article, seed_article
 
 from archive import (
     Archive,
     ArchiveEmpty,
     ArchiveNotFound,
-    ArchiveOutdated,
     ArticleNotFound,
     InvalidArticle,
     default_archive_path,
     schema,
 )
-from crawler.article import Attachment, Image
+from crawler.article import Article, Attachment, Image
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "archive.md"
 
@@ -46,8 +46,10 @@ def test_creates_file_and_folder_in_wal_mode(db_path: Path, archive: Archive) ->
 
 
 def test_tables_and_columns_are_the_documented_ones(archive: Archive) -> None:
+    # The migrations' literal SQL and the documented TABLES: same columns, order and types.
     for spec in schema.TABLES.values():
-        assert archive.db.table(spec.name).columns_dict.keys() == spec.column_types().keys()
+        columns = archive.db.table(spec.name).columns_dict
+        assert list(columns.items()) == list(spec.column_types().items()), spec.name
     assert archive.db.table("articles").detect_fts() == "articles_fts"
 
 
@@ -58,23 +60,6 @@ def test_every_table_and_column_is_documented(archive: Archive) -> None:
         section = docs.split(f"### {spec.name}", 1)[1].split("\n### ", 1)[0]
         for column in spec.columns:
             assert re.search(rf"^\| `{column.name}` \|", section, re.M), (spec.name, column.name)
-
-
-def test_migrations_are_recorded_and_run_once(db_path: Path) -> None:
-    Archive(db_path).close()
-    with Archive(db_path) as again:
-        names = [r["name"] for r in rows(again, "select name from migrations order by id")]
-        assert schema.pending_migrations(again.db) == []
-    assert names == [m.__name__ for m in schema.MIGRATIONS]
-
-
-def test_readonly_refuses_an_outdated_archive(db_path: Path) -> None:
-    build_archive(db_path)
-    with Archive(db_path) as archive:
-        archive.db.execute("delete from migrations where name = 'm002_search_index'")
-        archive.db.conn.commit()
-    with pytest.raises(ArchiveOutdated, match="tinlanhdao migrate"):
-        Archive(db_path, readonly=True)
 
 
 def test_new_article_gets_row_first_revision_images(archive: Archive) -> None:
@@ -295,8 +280,6 @@ def test_default_archive_path(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_unchanged_content_takes_the_latest_derived_fields(tmp_path):
     """Same text, new rendering (a fixed extractor): no revision, but the row follows it."""
-    from dataclasses import replace
-
     with Archive(tmp_path / "a.db") as archive:
         first = _derived_case_article()
         assert archive.store_article(first) == "new"
@@ -310,8 +293,6 @@ def test_unchanged_content_takes_the_latest_derived_fields(tmp_path):
 
 
 def _derived_case_article():
-    from crawler.article import Article
-
     return Article(url="http://sample.portal/hoat-dong-lanh-dao-thanh-pho/x", title="Tiêu đề",
                    body="Đoạn một.\n\nĐoạn hai, đậm.", published="2024-01-02",
                    body_html="<p>Đoạn một.</p>\n<p>Đoạn hai, đậm.</p>", layout="cantho-current")

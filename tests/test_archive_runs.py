@@ -15,18 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest_archive import build_archive, da_nang_article, other_article, seed_article
+from support.articles import build_archive, da_nang_article, other_article, seed_article
 
-from archive import Archive, ArchiveNotFound, ArchiveOutdated, schema
+from archive import Archive, ArchiveNotFound
 from archive.cli import main
 from crawler.article import Article, Attachment, Image
 
 ROOT = Path(__file__).resolve().parents[1]
-M003_COLUMNS = {
-    "crawl_runs": ["exit_status", "problems", "listing_pages", "articles_failed",
-                   "articles_removed", "layouts", "fallback_used", "reached_end"],
-    "articles": ["removed_reason"],
-}  # fmt: skip
 
 
 @pytest.fixture
@@ -177,47 +172,6 @@ def test_stats_lists_removed_articles_and_run_details(db_path: Path) -> None:
         assert text in result.output
     as_json = json.loads(CliRunner().invoke(main, ["stats", "--json", "--db", str(db_path)]).output)
     assert as_json["removed_articles"][0]["id"] == 2
-
-
-# --- migration m003 ---------------------------------------------------------------------------
-
-
-def make_m002_archive(db_path: Path) -> None:
-    """An archive as the previous version left it: tables of m001-m002, an old run."""
-    build_archive(db_path, [seed_article()])
-    with Archive(db_path) as archive:
-        archive.db.execute("UPDATE crawl_runs SET failures = 2")
-    connection = sqlite3.connect(db_path)
-    with connection:
-        connection.execute("DROP INDEX idx_articles_removed_at")
-        for table, columns in M003_COLUMNS.items():
-            for column in columns:
-                connection.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-        connection.execute("DELETE FROM migrations WHERE name = 'm003_run_details'")
-    connection.close()
-
-
-def test_m003_is_the_third_migration() -> None:
-    names = [m.__name__ for m in schema.MIGRATIONS]
-    assert names[:3] == ["m001_tables", "m002_search_index", "m003_run_details"]
-
-
-def test_m003_upgrades_an_older_archive_in_place(db_path: Path) -> None:
-    make_m002_archive(db_path)
-    with pytest.raises(ArchiveOutdated, match="m003_run_details"):
-        Archive(db_path, readonly=True)
-    with Archive(db_path) as archive:  # a crawl or `tinlanhdao migrate` upgrades it
-        for table, columns in M003_COLUMNS.items():
-            assert set(columns) <= set(archive.db.table(table).columns_dict)
-        [run] = archive.db.query("select * from crawl_runs")
-        assert (run["failures"], run["articles_failed"], run["reached_end"]) == (2, 2, None)
-        assert not archive.walk_completed()  # unknown for old runs: the next run walks it all
-        assert archive.known_urls([seed_article().url]) == {seed_article().url}
-        assert archive.get_article(1)["removed_reason"] is None
-        assert [hit.id for hit in archive.search("nong thon moi")] == [1]
-        assert schema.pending_migrations(archive.db) == []
-    with Archive(db_path, readonly=True) as reader:
-        assert reader.article_count() == 1
 
 
 # --- SIGKILL part-way through a batch ---------------------------------------------------------

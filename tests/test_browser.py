@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest_archive import build_archive, da_nang_article, other_article, seed_article
+from support.articles import build_archive, da_nang_article, other_article, seed_article
 
 from crawler.article import Article
 

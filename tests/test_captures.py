@@ -11,10 +11,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from captures_support import capture_settings, crawled, query
 from cdxj_indexer.main import CDXJIndexer
 from click.testing import CliRunner
-from conftest import run_crawl
+from support.captures import capture_settings, crawled, query
+from support.crawls import run_crawl
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive
@@ -22,9 +22,10 @@ from archive.captures import CaptureError, Captures, payload_digest
 from archive.cli import main
 from crawler.capture import WarcCapture
 from crawler.extraction import extract_page
+from crawler.runhealth import EXIT_CODES
 from sample_portal.server import SamplePortal
 
-VERSION = re.compile(r"\d[\w.]*\+[0-9a-f]{12}")  # package version + rules digest
+VERSION = re.compile(r"\d[\w.]*\+[\w.,-]+")  # package version + declared layout versions
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 
@@ -287,7 +288,10 @@ def test_an_unwritable_warc_folder_stops_the_crawl(tmp_path):
     with SamplePortal() as portal:
         result = run_crawl(portal, tmp_path / "archive.db", *capture_settings(),
                            "-s", f"WARC_DIR={tmp_path / 'not-a-folder'}")
-    assert "Cannot write the WARC capture" in result.stderr
+    assert result.returncode == EXIT_CODES["storage_failed"], result.stderr[-3000:]
+    assert f"Cannot write {tmp_path / 'not-a-folder'}" in result.stderr
+    assert "Traceback" not in result.stderr
     [run] = query(tmp_path / "archive.db", "select * from crawl_runs")
-    assert run["finish_reason"] == "warc_write_failed"
+    assert run["finish_reason"] == "storage_failed"
+    assert query(tmp_path / "archive.db", "select count(*) from articles")[0][0] == 0
     assert query(tmp_path / "archive.db", "select count(*) from captures")[0][0] == 0

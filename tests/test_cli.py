@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest_archive import build_archive, da_nang_article, other_article, seed_article
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.articles import build_archive, da_nang_article, other_article, seed_article
 
 import crawler.extraction
 from archive.cli import main

@@ -27,8 +27,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, crawl_command
-from conftest_archive import seed_article
+from support.articles import seed_article
+from support.crawls import ROOT, crawl_command
 
 from archive import Archive
 from sample_portal.server import SamplePortal
@@ -41,7 +41,7 @@ SEARCHES = ["dieu phoi", "Đà Nẵng", "nong thon moi", "hoi nghi", '"thanh pho
 WRITER = textwrap.dedent("""
     import sys, time
     from archive import Archive
-    from conftest_archive import other_article, seed_article, da_nang_article
+    from support.articles import other_article, seed_article, da_nang_article
     path, seconds = sys.argv[1], float(sys.argv[2])
     stored, n, deadline = 0, 0, time.monotonic() + seconds
     with Archive(path) as archive:
@@ -151,7 +151,7 @@ class Readers:
 @pytest.fixture
 def served_archive(tmp_path):
     """An archive with a few articles, and `tinlanhdao serve` on it."""
-    from conftest_archive import build_archive, da_nang_article, other_article, seed_article
+    from support.articles import build_archive, da_nang_article, other_article, seed_article
 
     path = build_archive(tmp_path / "tinlanhdao.db",
                          [seed_article(), da_nang_article(), other_article(1)])
@@ -222,8 +222,8 @@ def test_readers_never_see_locked_during_a_real_crawl(served_archive):
 
 
 def test_a_wal_restart_holds_up_other_writers_for_a_moment_only(tmp_path, monkeypatch):
-    """The writer process restarts the WAL while a reader (Datasette, the CLI) holds a snapshot
-    and the crawl's own connection wants to write (finishing its run). A pending RESTART blocks
+    """The crawl restarts the WAL while a reader (Datasette, the CLI) holds a snapshot
+    and another connection wants to write (a command, a second tool). A pending RESTART blocks
     writers until the readers let go; it used to wait the whole busy timeout (10 s), and the
     crawl's write could fail with "database is locked". Now it gives up within moments."""
     import archive.store

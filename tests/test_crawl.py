@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import SITE_DIR, run_crawl
+from support.crawls import ROOT, SITE_DIR, run_crawl
 
+from crawler.runhealth import EXIT_CODES
 from sample_portal.server import SamplePortal
 
 
@@ -92,5 +97,53 @@ def test_a_page_that_is_not_an_article_is_counted_and_the_crawl_goes_on(tmp_path
     assert [(urlparse(f["url"]).path, f["reason"]) for f in failures] == [
         ("/hoat-dong-lanh-dao-thanh-pho/trang-bao-tri", "not_article:no_title")
     ]
-    assert "'tinlanhdao/not_article/no_title': 1" in log
+    (counts,) = sqlite3.connect(tmp_path / "archive.db").execute(
+        "select counts from crawl_runs").fetchone()
+    assert json.loads(counts)["tinlanhdao/not_article/no_title"] == 1
+    assert "  articles: 28 new, 0 changed, 0 unchanged, 1 failed, 0 removed" in log.splitlines()
     assert len([i for i in items if "title" in i]) == len(manifest_paths())
+
+
+BUGGY_EXTRACTION = """
+import sys
+from scrapy.crawler import CrawlerProcess
+from scrapy.utils.project import get_project_settings
+from crawler.spiders import tinlanhdao
+
+real_extract_page = tinlanhdao.extract_page
+
+def extract_page(body, url, **named):  # a bug in one page's extraction, written by this test
+    if url.endswith(sys.argv[2]):
+        raise TypeError("unsupported operand type(s) for +: 'NoneType' and 'str'")
+    return real_extract_page(body, url, **named)
+
+tinlanhdao.extract_page = extract_page
+settings = get_project_settings()
+settings.setdict({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "ARCHIVE_PATH": sys.argv[3]})
+process = CrawlerProcess(settings)
+crawler = process.create_crawler("tinlanhdao")
+process.crawl(crawler, start_url=sys.argv[1])
+process.start()
+sys.exit(crawler.stats.get_value("tinlanhdao/exit_status"))
+"""
+
+
+def test_an_extraction_bug_is_logged_counted_and_fails_the_run(tmp_path):
+    manifest = json.loads((SITE_DIR / "manifest.json").read_text("utf-8"))
+    buggy = manifest[3]["path"]
+    archive = tmp_path / "archive.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), SCRAPY_SETTINGS_MODULE="crawler.settings")
+    with SamplePortal() as portal:
+        done = subprocess.run([sys.executable, "-c", BUGGY_EXTRACTION, portal.section_url, buggy,
+                               str(archive)], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+    assert done.returncode == EXIT_CODES["extraction_error"], done.stderr[-3000:]
+    assert "TypeError: unsupported operand" in done.stderr  # with its traceback
+    assert "Traceback" in done.stderr
+    assert "problem: extraction_error: 1 page(s)" in done.stderr
+    rows = sqlite3.connect(archive).execute("select url, reason, detail from failures").fetchall()
+    assert [(urlparse(url).path, reason) for url, reason, _ in rows] == [(buggy,
+                                                                          "extraction_error")]
+    assert rows[0][2].startswith("TypeError: unsupported operand")
+    (articles,) = sqlite3.connect(archive).execute("select count(*) from articles").fetchone()
+    assert articles == len(manifest) - 1  # the crawl went on

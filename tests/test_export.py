@@ -1,7 +1,7 @@
 """Issue 13, data that drops into tools: the NULL rule (storing and migrating), `tinlanhdao
 export` in csv (Excel), jsonl and Parquet with its selection and its refusals, `tinlanhdao list`.
 
-The articles are written by us for these tests (conftest_archive's seed, Đà Nẵng and fillers).
+The articles are written by us for these tests (support.articles' seed, Đà Nẵng and fillers).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest_archive import build_archive, da_nang_article, other_article, seed_article
+from support.articles import build_archive, da_nang_article, other_article, seed_article
 
-from archive import Archive, schema
+from archive import Archive, migrations
 from archive.cli import main
 from crawler.article import Attachment, Image
 
@@ -83,8 +83,8 @@ def test_migration_turns_empty_strings_of_older_archives_into_null(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "old.db"
-    before_m013 = schema.MIGRATIONS[: schema.MIGRATIONS.index(schema.m013_researchers)]
-    monkeypatch.setattr(schema, "MIGRATIONS", before_m013)
+    before_m003 = migrations.MIGRATIONS[: migrations.MIGRATIONS.index(migrations.m003_researchers)]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before_m003)
     build_archive(path, [seed_article(), NO_BYLINE])
     with sqlite3.connect(path) as old:  # what the older code stored for absent text
         old.execute("UPDATE articles SET author = '', lead = '' WHERE author IS NULL")

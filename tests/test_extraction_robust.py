@@ -1,11 +1,15 @@
-"""Extraction never raises anything but NotAnArticle, whatever the input."""
+"""Extraction never raises anything but NotAnArticle, whatever the input.
+
+``extract_page`` turns only undecodable or unparseable bytes into NotAnArticle; any other
+exception escapes (it is a bug), so these tests fail on it instead of counting it a page.
+"""
 
 from __future__ import annotations
 
 import pytest
-from conftest import SITE_DIR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.crawls import SITE_DIR
 
 from crawler.extraction import Article, NotAnArticle, extract_page
 
@@ -93,3 +97,40 @@ def test_the_byline_removed_is_the_one_taken_not_an_equal_line_before_it():
     assert article.author == "Trần Văn Bình"
     assert article.body.split("\n\n")[1] == "Trần Văn Bình"  # the line in the middle stays
     assert not article.body.endswith("Trần Văn Bình")  # the byline at the end went
+
+
+def test_control_characters_that_libxml2_keeps_do_not_break_the_tree():
+    # Found by test_random_tag_soup once extract_page stopped catching ValueError: libxml2 kept
+    # U+001F in a text node, and moving that text (dropping a <script>) raised ValueError.
+    soup = "<p class='ArticleContent'><script class='x'></p><p class='ArticleContent'></script>\x1f"
+    _extract_or_reason(soup)
+    page = ("<html><head><title>Tin tức \x01 thành phố Cần Thơ hôm nay</title></head><body><h1>"
+            "Tin tức \x0b thành phố Cần Thơ hôm nay</h1><div><script>x</script>\x1fĐây là một đoạn"
+            " văn bản dài về công tác của thành phố \ud800 trong năm nay.</div></body></html>")
+    article = extract_page(page, "https://x.gov.vn/a")
+    assert article.title == "Tin tức thành phố Cần Thơ hôm nay"
+    assert "\x1f" not in article.body and "\ud800" not in article.body
+
+
+def test_a_bug_in_a_layout_is_not_turned_into_not_an_article(monkeypatch):
+    from crawler.extraction.layouts import CanThoCurrentLayout
+
+    def broken(self):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(CanThoCurrentLayout, "title", broken)
+    page = (SITE_DIR / "articles" / "2023-07-05-lam-viec-so-giao-duc.html").read_bytes()
+    with pytest.raises(TypeError, match="a bug"):
+        extract_page(page, "http://sample.portal/a")
+
+
+@pytest.mark.parametrize("charset", ["x-no-such-charset", "utf-32"])
+def test_a_charset_that_does_not_exist_or_fit_is_a_clean_answer(charset):
+    page = "<html><body><h1>Tiêu đề bài viết khá dài</h1><p>Nội dung.</p></body></html>"
+    content_type = f"text/html; charset={charset}"
+    try:
+        article = extract_page(page.encode(), "http://sample.portal/x", content_type=content_type)
+    except NotAnArticle as error:
+        assert error.reason
+    else:
+        assert article.title == "Tiêu đề bài viết khá dài"

@@ -3,8 +3,9 @@
 Each test runs `scrapy crawl tinlanhdao` in a subprocess against a FaultyPortal, with short
 timeouts and no backoff (DOWNLOAD_TIMEOUT=2, RETRY_TIMES=2, RETRY_BACKOFF_BASE=0), and checks
 the promises: every reachable article is archived exactly once, every unreachable URL is in
-``failures`` with its reason, the exit status tells the truth, nothing hangs past the run's time
-budget and a 50 MB answer does not eat memory. Figures go to the terminal (`pytest -s`).
+``failures`` with its reason, the exit status tells the truth, no answer hangs the run, a 50 MB
+answer does not eat memory, and no page makes the extractor raise anything but NotAnArticle
+(``extraction_error``). Figures go to the terminal (`pytest -s`).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from conftest import ROOT, SITE_DIR, crawl_command
+from support.crawls import ROOT, SITE_DIR, crawl_command
 
+from crawler.middlewares import RetryBackoffMiddleware
 from crawler.runhealth import EXIT_CODES
 from sample_portal.faults import (
     MB,
@@ -56,8 +58,9 @@ class Run:
     max_rss_mb: float
 
 
-def crawl(portal: FaultyPortal, archive: Path, *extra: str, budget: float = 60) -> Run:
-    """Run the operator's command with the fast fault settings; kill it past ``budget`` s."""
+def crawl(portal: FaultyPortal, archive: Path, *extra: str, hang_guard: float = 600) -> Run:
+    """Run the operator's command with the fast fault settings. A crawl still running after
+    ``hang_guard`` seconds has hung: it is killed and the test fails (no test asserts speed)."""
     env = dict(os.environ, TINLANHDAO_ARCHIVE=str(archive))
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
         started = time.monotonic()
@@ -71,10 +74,10 @@ def crawl(portal: FaultyPortal, archive: Path, *extra: str, budget: float = 60) 
             pid, status, _ = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            if time.monotonic() - started > budget:
+            if time.monotonic() - started > hang_guard:
                 process.kill()
                 process.wait()
-                pytest.fail(f"the crawl ran past its {budget} s budget")
+                pytest.fail(f"the crawl hung (still running after {hang_guard} s)")
             time.sleep(0.05)
         process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
@@ -101,6 +104,12 @@ def query(archive: Path, sql: str, *params) -> list[tuple]:
 
 def archived_paths(archive: Path) -> list[str]:
     return sorted(urlparse(url).path for (url,) in query(archive, "select url from articles"))
+
+
+def extraction_errors(archive: Path) -> list[str]:
+    """URLs whose extraction raised an error other than NotAnArticle (a bug), in every run."""
+    return [url for (url,) in query(archive, "select url from failures "
+                                             "where reason = 'extraction_error'")]
 
 
 def failures(archive: Path) -> dict[str, tuple[str, int | None]]:
@@ -150,7 +159,7 @@ def bad_day(tmp_path_factory):
     plan = FaultPlan(paths, duplicate_links=True, pagination="wrap")
     archive = tmp_path_factory.mktemp("bad-day") / "archive.db"
     with FaultyPortal(plan) as portal:
-        run = crawl(portal, archive, budget=60)
+        run = crawl(portal, archive)
     report("bad day", plan, archive, run)
     return portal, plan, archive, run
 
@@ -162,6 +171,7 @@ def test_bad_day_archives_every_reachable_article_exactly_once(bad_day):
     assert paths == sorted(ALL_PATHS - set(PERMANENT))
     assert query(archive, "select count(*) - count(distinct url) from articles") == [(0,)]
     assert "Traceback" not in run.log
+    assert extraction_errors(archive) == []
 
 
 def test_bad_day_records_every_unreachable_url_with_its_reason(bad_day):
@@ -184,10 +194,8 @@ def test_bad_day_fetches_each_article_once_and_retries_only_failures(bad_day):
     assert len(listing) == len(set(listing)) <= 4  # the wrapped "Trang sau" did not loop
 
 
-def test_bad_day_stays_within_its_time_and_memory_budget(bad_day):
+def test_bad_day_stays_within_its_memory_budget(bad_day):
     portal, _, _, run = bad_day
-    # One 2 s timeout for the transient hang and three for the permanent one, plus start-up.
-    assert run.seconds < 30
     # Two 50 MB answers: refused at 20 MB at most, and never held whole in memory.
     assert run.max_rss_mb < 180  # a clean crawl peaks near 100 MB
     assert portal.bytes_streamed < 2 * 25 * MB
@@ -228,15 +236,14 @@ def test_a_listing_page_without_articles_exits_5_and_the_rest_is_archived(tmp_pa
 
 
 @pytest.mark.parametrize("fault", [Status(503), Reset(), Hang(600)], ids=lambda f: f.kind)
-def test_an_unreachable_listing_exits_6_within_budget(tmp_path, fault):
+def test_an_unreachable_listing_exits_6(tmp_path, fault):
     plan = FaultPlan({SECTION_PATH: fault})
     with FaultyPortal(plan) as portal:
-        run = crawl(portal, tmp_path / "archive.db", budget=30)
+        run = crawl(portal, tmp_path / "archive.db")
     report(f"listing {fault.kind}", plan, tmp_path / "archive.db", run)
     assert run.returncode == EXIT_CODES["portal_unreachable"], run.log[-3000:]
     assert "portal_unreachable" in run.log and "Traceback" not in run.log
     assert list(failures(tmp_path / "archive.db")) == [SECTION_PATH]
-    assert run.seconds < 20  # three 2 s timeouts at most
 
 
 def test_archived_articles_that_answer_404_or_410_are_kept_and_marked_removed(tmp_path):
@@ -279,7 +286,7 @@ def revealing(tmp_path_factory):
     )
     archive = tmp_path_factory.mktemp("revealing") / "archive.db"
     with FaultyPortal(plan) as portal:
-        run = crawl(portal, archive, budget=60)
+        run = crawl(portal, archive)
     report("revealing faults", plan, archive, run)
     return portal, plan, archive, run
 
@@ -287,6 +294,7 @@ def revealing(tmp_path_factory):
 def test_revealing_faults_do_not_crash_the_run(revealing):
     _, _, archive, run = revealing
     assert "Traceback" not in run.log
+    assert extraction_errors(archive) == [] and "extraction_error" not in run.log
     assert query(archive, "select count(*) - count(distinct url) from articles") == [(0,)]
     nested = A("2016-04-12-tiep-dai-su-quan-ha-lan")
     assert nested in archived_paths(archive) or nested in failures(archive)
@@ -352,3 +360,10 @@ def test_transient_faults_clear_after_their_count():
                 codes.append(error.code)
     assert codes == [503, 503, 200]
     assert plan.injected == {"status": 2}
+
+
+def test_retries_back_off_exponentially_up_to_a_cap():
+    backoff = RetryBackoffMiddleware(base=5, maximum=120)
+    assert [backoff.delay_for(n) for n in range(6)] == [0, 5, 10, 20, 40, 80]
+    assert backoff.delay_for(10) == 120
+    assert RetryBackoffMiddleware(base=0, maximum=120).delay_for(3) == 0

@@ -27,9 +27,9 @@ from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
-from conftest import SITE_DIR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.crawls import SITE_DIR
 
 from archive import Archive, QueryError
 from archive.cli import main as cli

@@ -2,7 +2,7 @@
 
 The test reads the section's ```sh and ```python blocks from README.md itself (so the README
 and the test cannot drift), builds an archive in a temporary folder's data/tinlanhdao.db from
-articles written by us (conftest_archive's, plus one "đã nâng" decoy), and runs each block
+articles written by us (support.articles', plus one "đã nâng" decoy), and runs each block
 there in order, as a new user would: sh blocks with bash (-e: the first failing line fails the
 block), python blocks with this interpreter, the project's commands on PATH. A block that starts
 a server (``tinlanhdao serve`` / ``datasette``) is left running for the blocks after it and
@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest_archive import build_archive, da_nang_article, other_article, seed_article
+from support.articles import build_archive, da_nang_article, other_article, seed_article
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SECTION = "## For researchers"

@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from captures_support import crawled, query
 from click.testing import CliRunner
+from support.captures import crawled, query
 
 import crawler.extraction
 import crawler.version
@@ -49,7 +49,7 @@ def drop_the_author(monkeypatch, version: str = "test+no-author") -> None:
         return dataclasses.replace(REAL_EXTRACT(*args, **kwargs), author="", content_hash="")
 
     monkeypatch.setattr(crawler.extraction, "extract_page", extract)
-    monkeypatch.setattr(crawler.version, "extractor_version", lambda: version)
+    monkeypatch.setattr(crawler.version, "extractor_version", lambda layout="": version)
 
 
 def test_reprocessing_with_the_same_rules_changes_nothing(archive_path):
@@ -80,7 +80,7 @@ def test_dropping_the_author_then_restoring_the_rule(archive_path, monkeypatch):
     counts = revision_count(archive_path)
     for article_id, row in dropped.items():
         old = before[article_id]
-        assert row["author"] is None  # absent is NULL (m013)
+        assert row["author"] is None  # absent is NULL (m003_researchers)
         assert counts[article_id] == (2 if article_id in with_author else 1)
         assert row["extractor_version"] == "test+no-author"
         # Not a fetch: last_seen and first_seen stay; the capture is the one read.
@@ -99,7 +99,7 @@ def test_dropping_the_author_then_restoring_the_rule(archive_path, monkeypatch):
             assert revision["fetched_at"] == capture["fetched_at"]
 
     monkeypatch.setattr(crawler.extraction, "extract_page", REAL_EXTRACT)
-    monkeypatch.setattr(crawler.version, "extractor_version", lambda: "test+restored")
+    monkeypatch.setattr(crawler.version, "extractor_version", lambda layout="": "test+restored")
     result = run("reprocess", "--db", str(archive_path))
     assert result.exit_code == 0, result.output
     assert f"{len(with_author)} changed, {28 - len(with_author)} unchanged" in result.output
@@ -178,7 +178,7 @@ def test_missing_warc_files_are_reported_not_a_traceback(archive_path):
 
 
 def test_articles_without_captures_are_counted(tmp_path):
-    from conftest_archive import seed_article
+    from support.articles import seed_article
 
     path = tmp_path / "old.db"
     with Archive(path) as archive:

@@ -10,23 +10,24 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest_archive import build_archive, da_nang_article, other_article, seed_article
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils.cli import cli as sqlite_utils_cli
+from support.articles import build_archive, da_nang_article, other_article, seed_article
 
 from archive import Archive, QueryError
-from archive.schema import pair_phrase, pair_text
-from archive.search import ParsedQuery, highlight, parse_query, snippet
-from archive.web import build_datasette, metadata_for
-from crawler.text import (
+from archive.folding import (
     _FOLD_TABLE,
     WORD_PATTERN,
     fast_fold,
     fold_for_search,
     fold_in_place,
     folded_words,
+    pair_phrase,
+    pair_text,
 )
+from archive.search import ParsedQuery, highlight, parse_query, snippet
+from archive.web import build_datasette, metadata_for
 
 
 @pytest.fixture

@@ -50,26 +50,20 @@ def test_listing_pages_and_their_numbers():
     assert LIVE.page_number("https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho") == 1
 
 
-def test_an_outdated_archive_is_upgraded_not_taken_for_empty(monkeypatch):
+def test_the_spider_never_migrates_nor_takes_an_outdated_archive_for_empty(monkeypatch):
+    """The run (crawler.run.CrawlRun) migrates the archive before the spider starts; a spider
+    that still finds it outdated stops rather than fetch everything again."""
     from archive import ArchiveOutdated
     from crawler.spiders import tinlanhdao
 
     opened = []
 
-    class FakeArchive:
-        migrated = False
-
+    class OutdatedArchive:
         def __init__(self, path, readonly=False):
             opened.append(readonly)
-            if readonly and not FakeArchive.migrated:
-                raise ArchiveOutdated(str(path), ["m009_new"])
-            if not readonly:
-                FakeArchive.migrated = True
+            raise ArchiveOutdated(str(path), ["m009_new"])
 
-        def close(self):
-            pass
-
-    monkeypatch.setattr(tinlanhdao, "Archive", FakeArchive)
-    archive = tinlanhdao._open_archive("data/x.db")
-    assert isinstance(archive, FakeArchive)
-    assert opened == [True, False, True]
+    monkeypatch.setattr(tinlanhdao, "Archive", OutdatedArchive)
+    with pytest.raises(ArchiveOutdated):
+        tinlanhdao._open_archive("data/x.db")
+    assert opened == [True]

@@ -16,20 +16,6 @@ def test_clean_inline_makes_nfc_and_plain_spaces():
 
 
 @pytest.mark.parametrize(
-    ("raw", "folded"),
-    [
-        ("Điều phối", "dieu phoi"),
-        ("Đà Nẵng", "da nang"),
-        ("hoà", "hoa"),
-        ("hòa", "hoa"),
-        (unicodedata.normalize("NFD", "Nguyễn Ngọc Hè"), "nguyen ngoc he"),
-    ],
-)
-def test_fold_for_search(raw, folded):
-    assert textnorm.fold_for_search(raw) == folded
-
-
-@pytest.mark.parametrize(
     "text",
     [
         "Cỡ chữ: +A | -A |\u00a0Bản in",

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest_archive import build_archive, other_article
 from sqlite_utils.cli import cli as sqlite_utils_cli
+from support.articles import build_archive, other_article
 
 from archive import Archive, QueryError
 from archive.web import build_datasette

@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from captures_support import crawled, query
 from cdxj_indexer.main import CDXJIndexer
 from click.testing import CliRunner
+from support.captures import crawled, query
 from warcio.archiveiterator import ArchiveIterator
 
 from archive import Archive
@@ -91,7 +91,7 @@ def test_every_page_is_listed_by_title_and_resolves_in_the_index(package, tmp_pa
 
 
 def test_an_archive_without_captures_gives_a_clean_message(tmp_path):
-    from conftest_archive import seed_article
+    from support.articles import seed_article
 
     path = tmp_path / "old.db"
     with Archive(path) as archive:

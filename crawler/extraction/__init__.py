@@ -4,18 +4,30 @@
 and the tests. Known layouts are tried first, in ``LAYOUTS`` order, each choosing itself by
 markers in the page; when none matches, or the matching one finds no article, the fallback reads
 the page without relying on its markup. The ``layout`` field of the result says which one worked.
+
+Only bytes that cannot be decoded or parsed become ``NotAnArticle`` here; any other exception
+is a bug in the extraction code and propagates, so that it is seen and fixed rather than stored
+as a quiet "not an article".
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from crawler.article import Article, Attachment, Image
-from crawler.extraction.document import canonical_url, decode_html, parse_html, strip_never_content
+from crawler.extraction.document import (
+    Element,
+    canonical_url,
+    class_names,
+    decode_html,
+    parse_html,
+    strip_never_content,
+)
 from crawler.extraction.errors import NotAnArticle
 from crawler.extraction.fallback import GenericNewsLayout
 from crawler.extraction.layouts import CanThoCurrentLayout, PageLayout, WebSphereLayout
-from crawler.extraction.selectors import ElementIndex
 
 __all__ = ["Article", "Attachment", "Image", "NotAnArticle", "LAYOUTS", "extract_page"]
 
@@ -26,40 +38,63 @@ FALLBACK: type[PageLayout] = GenericNewsLayout
 logger = logging.getLogger(__name__)
 
 
-def extract_page(
+@dataclass
+class ParsedPage:
+    """A page ready for the layouts: its tree (never-content removed), URL and class names."""
+
+    root: Element
+    url: str
+    classes: frozenset[str]
+
+
+def parse_page(
     body: bytes | str, url: str = "", encoding: str | None = None, content_type: str | None = None
-) -> Article:
-    """Extract the article of one page.
+) -> ParsedPage:
+    """Decode and parse a page; raises NotAnArticle for bytes that do not decode or parse.
 
     ``body`` is the page as fetched (bytes, decoded with ``content_type``'s or ``encoding``'s
-    charset, else the page's own declaration) or already-decoded text. ``url`` is where it came
-    from; empty for a saved file, in which case the page's canonical link is used.
-    Returns an Article; raises NotAnArticle (with a ``reason``) for anything else, including
-    input that is not HTML at all. It raises nothing else.
+    charset, else the page's own declaration) or already-decoded text.
     """
     if encoding and not content_type:
         content_type = f"text/html; charset={encoding}"
     try:
-        root = parse_html(decode_html(body, content_type))
-        page_url = canonical_url(root, url)  # before <link> goes with the never-content
-        strip_never_content(root)
-        failure: NotAnArticle | None = None
-        page = ElementIndex(root)  # the page's elements by class, for every layout's selectors
-        for layout in LAYOUTS:
-            if layout.matches(page.words):
-                try:
-                    return layout(root, page_url, page).extract()
-                except NotAnArticle as error:
-                    failure = error
-                    logger.info("layout %s matched %s but found %s", layout.name, url, error.reason)
-                    break
-        try:
-            return FALLBACK(root, page_url, page).extract()
-        except NotAnArticle:
-            if failure is not None:
-                raise failure from None
-            raise
+        text = decode_html(body, content_type)
+    except (UnicodeError, LookupError) as error:  # a codec that fails or does not exist
+        raise NotAnArticle(f"undecodable: {type(error).__name__}", url) from error
+    root = parse_html(text)  # NotAnArticle for what libxml2 cannot parse
+    page_url = canonical_url(root, url)  # before <link> goes with the never-content
+    strip_never_content(root)
+    return ParsedPage(root, page_url, class_names(root))
+
+
+def extract_page(
+    body: bytes | str,
+    url: str = "",
+    encoding: str | None = None,
+    content_type: str | None = None,
+    layouts: Sequence[type[PageLayout]] = LAYOUTS,
+) -> Article:
+    """Extract the article of one page.
+
+    ``body``, ``encoding`` and ``content_type`` as for ``parse_page``. ``url`` is where it came
+    from; empty for a saved file, in which case the page's canonical link is used. ``layouts``:
+    the known layouts to try before the fallback (the crawl's ``LAYOUTS`` unless given).
+    Returns an Article; raises NotAnArticle (with a ``reason``) for anything else, including
+    input that is not HTML at all. Any other exception is a bug.
+    """
+    page = parse_page(body, url, encoding, content_type)
+    failure: NotAnArticle | None = None
+    for layout in layouts:
+        if layout.matches(page.classes):
+            try:
+                return layout(page.root, page.url).extract()
+            except NotAnArticle as error:
+                failure = error
+                logger.info("layout %s matched %s but found %s", layout.name, url, error.reason)
+                break
+    try:
+        return FALLBACK(page.root, page.url).extract()
     except NotAnArticle:
+        if failure is not None:
+            raise failure from None
         raise
-    except (ValueError, LookupError, RecursionError, MemoryError, TypeError) as error:
-        raise NotAnArticle(f"unparseable: {type(error).__name__}", url) from error

@@ -4,7 +4,8 @@ The rules here are shared by every layout and the fallback:
 - boilerplate texts (crawler.text) and CMS ids never reach the body;
 - a related-news heading takes the list of links after it along;
 - a short centered, italic or caption-marked line right after an image is its caption, and a
-  photo credit inside it ("Ảnh: ...") is split off, never taken for the author;
+  photo credit inside it ("Ảnh: ...") is split off, never taken for the author; a credit on its
+  own line goes to the image before it, never to the body;
 - a labelled byline ("Tin, ảnh: ...", "Tác giả: ...") at the start or end, or a bare name as the
   last line, is the author and leaves the body;
 - links to documents (PDF, DOC, ...) are attachments.
@@ -87,7 +88,12 @@ def assemble(blocks: list[Block], *, lead: str = "", title: str = "") -> Content
             continue
         if _take_attachments(block, text, parts):
             continue
-        if isinstance(previous, Image) and not previous.caption and _is_caption(block, text):
+        caption, credit = textnorm.split_photo_credit(text, True)
+        if credit and not caption:  # a photo credit on its own line, "(Ảnh: ...)"
+            if isinstance(previous, Image) and not previous.credit:
+                previous.credit = credit
+            continue
+        if isinstance(previous, Image) and not previous.caption and is_caption(block, text):
             previous.caption, previous.credit = textnorm.split_photo_credit(text, True)
             previous = block
             continue
@@ -117,7 +123,8 @@ def _is_related_heading(text: str) -> bool:
     return len(heading) <= _RELATED_HEADING_MAX_CHARS and heading.lower() in _RELATED_HEADINGS
 
 
-def _is_caption(block: Block, text: str) -> bool:
+def is_caption(block: Block, text: str) -> bool:
+    """True when a text block right after an image reads as its caption."""
     if len(text) > _CAPTION_MAX_CHARS:
         return False
     if block.caption_hint or block.emphasized:

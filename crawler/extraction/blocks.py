@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -79,11 +80,13 @@ def is_boilerplate_element(element: Element) -> bool:
     return bool(class_words(element) & BOILERPLATE_CLASS_WORDS)
 
 
-def prune_boilerplate(container: Element) -> None:
-    """Remove boilerplate containers inside ``container`` (not the container itself)."""
+def prune_boilerplate(container: Element, keep: Callable[[Element], bool] | None = None) -> None:
+    """Remove boilerplate containers inside ``container`` (not the container itself), except
+    those for which ``keep`` says True."""
     for element in _MAYBE_BOILERPLATE(container):
         if element.getparent() is not None and is_boilerplate_element(element):
-            drop_tree(element)
+            if keep is None or not keep(element):
+                drop_tree(element)
 
 
 @dataclass

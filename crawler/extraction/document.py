@@ -25,6 +25,10 @@ NEVER_CONTENT = ("script", "style", "noscript", "template", "iframe", "object", 
 UNWRAP = ("embed", "param", "source", "track", "wbr")
 # <form> itself stays: ASP.NET portals wrap the whole page in one.
 _MAX_CHARS = 5_000_000  # larger pages are cut; no real article is this big
+# Characters XML does not allow (C0 controls but tab, LF and CR; surrogates; U+FFFE, U+FFFF):
+# libxml2 keeps some of them in the tree, where lxml then refuses to move text that holds them.
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CLASS_ATTRIBUTES = lxml.etree.XPath("descendant-or-self::*/@class")
 
 
 def decode_html(body: bytes | str, content_type: str | None = None) -> str:
@@ -45,14 +49,14 @@ def decode_html(body: bytes | str, content_type: str | None = None) -> str:
 
 def parse_html(text: str) -> Element:
     """Parse HTML text into an lxml tree; raises NotAnArticle("not_html") when nothing parses."""
-    text = _flatten_runaway_nesting(text[:_MAX_CHARS].replace("\x00", ""))
+    text = _flatten_runaway_nesting(_NOT_XML_CHARS.sub("", text[:_MAX_CHARS]))
     if not text or text.isspace():
         raise NotAnArticle("empty_page")
     try:
         # huge_tree: libxml2 otherwise stops at 256 levels of nesting and loses the rest.
         parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
         root = lxml.etree.fromstring(text, parser)
-    except (lxml.etree.ParserError, ValueError) as error:
+    except (lxml.etree.LxmlError, ValueError) as error:  # what libxml2 refuses to parse
         raise NotAnArticle("not_html") from error
     if root is None or len(root) == 0 and root.find(".//body") is None:
         raise NotAnArticle("not_html")
@@ -129,6 +133,11 @@ def drop_tag(element: Element) -> None:
             previous.tail = (previous.tail or "") + element.tail
     index = parent.index(element)
     parent[index:index + 1] = element[:]
+
+
+def class_names(root: Element) -> frozenset[str]:
+    """Every class name used in the page, as ``str.split`` separates them (one XPath pass)."""
+    return frozenset(" ".join(_CLASS_ATTRIBUTES(root)).split())
 
 
 def within(element: Element, scope: Element) -> bool:

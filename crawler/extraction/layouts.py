@@ -1,12 +1,11 @@
 """The known page layouts of the portal, one small class each.
 
-A layout names its selectors as class attributes (``Selector``: simple CSS selector lists, looked
-up in an index of the page built in one pass) and says how it recognizes itself
-(``MARKER_CLASSES``: class names only it uses). Field methods are short and typed; the shared
-work (reading blocks, captions, bylines, attachments, normalization) is done by
-``crawler.extraction.assemble`` and ``crawler.text``. A layout change on the portal becomes a
-new class that overrides only what changed, chosen by its own markers; old classes and their
-fixtures stay.
+A layout names its selectors as class attributes (lxml's ``CSSSelector``, compiled once with
+the class) and says how it recognizes itself (``MARKER_CLASSES``: class names only it uses).
+Field methods are short and typed; the shared work (reading blocks, captions, bylines,
+attachments, normalization) is done by ``crawler.extraction.assemble`` and ``crawler.text``.
+A layout change on the portal becomes a new class that overrides only what changed, chosen by
+its own markers; old classes and their fixtures stay.
 
 The markup of the live portal has not been seen from here: these selectors follow PORTAL.md's
 leads and the bundled sample portal. ``tinlanhdao extract`` on a saved live page shows at once
@@ -19,14 +18,14 @@ import re
 from datetime import datetime, timezone
 
 import lxml.etree
+from lxml.cssselect import CSSSelector
 
 from crawler import text as textnorm
 from crawler.article import Article, Attachment
 from crawler.extraction.assemble import assemble
-from crawler.extraction.blocks import BlockReader, prune_boilerplate
-from crawler.extraction.document import Element, absolute_url, text_content, within
+from crawler.extraction.blocks import Block, BlockReader, prune_boilerplate
+from crawler.extraction.document import Element, absolute_url, text_content
 from crawler.extraction.errors import NotAnArticle
-from crawler.extraction.selectors import ElementIndex, Selector
 
 _TTS_AUTHOR = re.compile(r"Theo tác giả\s*:\s*(?P<name>[^.]{2,80})\.?\s*$")
 
@@ -35,46 +34,40 @@ class PageLayout:
     """Base class: a page layout with selectors; subclasses set the class attributes."""
 
     name = "base"
+    # What this layout extracts, declared: bump it when its output changes (crawler/version.py).
+    version = ""
     MARKER_CLASSES: frozenset[str] = frozenset()  # the page has an element with one of these
-    ARTICLE: Selector | None = None  # the article block; other selectors search inside it
-    TITLE: Selector | None = None
-    DATE: Selector | None = None
-    SECTION: Selector | None = None
-    LEAD: Selector | None = None
-    CONTENT: Selector | None = None
-    AUTHOR: Selector | None = None
-    ATTACHMENT_BOX: Selector | None = None  # the links (a[href]) inside are attachments
-    PORTAL_ID: Selector | None = None
+    ARTICLE: CSSSelector | None = None  # the article block; other selectors search inside it
+    TITLE: CSSSelector | None = None
+    DATE: CSSSelector | None = None
+    SECTION: CSSSelector | None = None
+    LEAD: CSSSelector | None = None
+    CONTENT: CSSSelector | None = None
+    AUTHOR: CSSSelector | None = None
+    ATTACHMENT_BOX: CSSSelector | None = None  # the links (a[href]) inside are attachments
+    PORTAL_ID: CSSSelector | None = None
     PORTAL_ID_ATTRIBUTE: str = ""  # an attribute of the ARTICLE element holding the CMS id
-    TEXT_TO_SPEECH: Selector | None = None  # reader widget text, which names the author
+    TEXT_TO_SPEECH: CSSSelector | None = None  # reader widget text, which names the author
 
-    def __init__(self, root: Element, url: str, page: ElementIndex | None = None) -> None:
-        """``page``: the index of the page (``ElementIndex(root)``) if the caller has it."""
+    def __init__(self, root: Element, url: str) -> None:
         self.root = root
         self.url = url
-        self.page = page if page is not None else ElementIndex(root)
         self.scope: Element = root
         found = self.select(self.ARTICLE)
         self.scope = found[0] if found else root
 
-    def select(self, selector: Selector | None) -> list[Element]:
-        """The elements in the scope (itself included) matching ``selector``, in page order.
-
-        The page index was made before any pruning: an element pruned since then is no longer
-        under the scope, and is left out like the elements outside it.
-        """
-        if selector is None:
-            return []
-        return [element for element in selector(self.page) if within(element, self.scope)]
+    def select(self, selector: CSSSelector | None) -> list[Element]:
+        """The elements in the scope (itself included) matching ``selector``, in page order."""
+        return selector(self.scope) if selector is not None else []
 
     @classmethod
     def matches(cls, classes: frozenset[str]) -> bool:
-        """True when the page, whose class names are ``classes`` (``ElementIndex.words``),
+        """True when the page, whose class names are ``classes`` (``document.class_names``),
         carries one of this layout's markers."""
         return bool(classes & cls.MARKER_CLASSES)
 
     # --- fields ---
-    def _first_text(self, selector: Selector | None) -> str:
+    def _first_text(self, selector: CSSSelector | None) -> str:
         for element in self.select(selector):
             text = textnorm.clean_inline(text_content(element))
             if text:
@@ -129,6 +122,14 @@ class PageLayout:
                 result.append(Attachment(url=url, title=title or url.rsplit("/", 1)[-1]))
         return result
 
+    def prune(self, container: Element) -> None:
+        """Remove the boilerplate inside the content container."""
+        prune_boilerplate(container)
+
+    def blocks(self, container: Element) -> list[Block]:
+        """The container's blocks, in page order, that ``assemble`` turns into the article."""
+        return BlockReader(self.url).read(container)
+
     # --- the whole article ---
     def extract(self) -> Article:
         """Extract the article; raises NotAnArticle when there is no title or no body."""
@@ -138,11 +139,13 @@ class PageLayout:
         container = self.content()
         if container is None:
             raise NotAnArticle("no_content", self.url)
-        prune_boilerplate(container)
+        if is_listing(container):
+            raise NotAnArticle("listing", self.url)
+        self.prune(container)
         if self.url.startswith(("http://", "https://")):
             _absolutize_links(container, self.url)
         lead = self.lead()
-        parts = assemble(BlockReader(self.url).read(container), lead=lead, title=title)
+        parts = assemble(self.blocks(container), lead=lead, title=title)
         if not parts.paragraphs:
             raise NotAnArticle("no_body", self.url)
         attachments = parts.attachments + [
@@ -167,6 +170,33 @@ class PageLayout:
         )
 
 
+_TEASER_LINKS = lxml.etree.XPath(
+    "descendant-or-self::*[self::h2 or self::h3 or self::h4 or self::h5][.//a[@href]]"
+)
+_TEASERS_MIN = 3  # a listing shows at least this many headlines with their links...
+_TEASER_SHARE = 0.6  # ...and their items hold this share of the text around the body;
+_LONE_TEASER_SHARE = 0.85  # a listing of one or two teasers: they hold nearly all of it
+_PARAGRAPHS = lxml.etree.XPath(".//p")
+
+
+def is_listing(container: Element) -> bool:
+    """True when the content container (with its parent) is a list of article teasers: many
+    linked headlines, each in an item with its summary, and little text outside them."""
+    around = container.getparent() if container.getparent() is not None else container
+    headings = _TEASER_LINKS(around)
+    if not headings:
+        return False
+    items = {heading.getparent() for heading in headings if heading.getparent() is not None}
+    if len(items) < min(len(headings), _TEASERS_MIN):  # (headings side by side: a link list)
+        items = set(headings)
+    share = _TEASER_SHARE
+    if len(headings) < _TEASERS_MIN:  # a lone teaser is its headline and at most a summary
+        items = {item for item in items if len(_PARAGRAPHS(item)) <= 1}
+        share = _LONE_TEASER_SHARE
+    in_items = sum(len(text_content(item).strip()) for item in items if item is not around)
+    return in_items >= share * len(text_content(around).strip())
+
+
 _LINKS_AND_IMAGES = lxml.etree.XPath(".//a[@href] | .//img[@src]")
 
 
@@ -183,29 +213,31 @@ class CanThoCurrentLayout(PageLayout):
     """The current site, www.cantho.gov.vn (class names from a public scraper of it)."""
 
     name = "cantho-current"
+    version = "1"
     MARKER_CLASSES = frozenset({"ArticleDetail", "ArticleContent", "PostContent"})
-    ARTICLE = Selector("div.ArticleDetail, div.PostDetail")
-    TITLE = Selector(".ArticleHeader, .PostTitle, h1")
-    DATE = Selector(".ArticleDate, .PostDate")
-    SECTION = Selector(".PostCategory, .ArticleCategory")
-    LEAD = Selector(".ArticleSapo, .ArticleLead, .PostSapo")
-    CONTENT = Selector(".ArticleContent, .PostContent")
-    AUTHOR = Selector(".ArticleAuthor, .PostAuthor")
-    ATTACHMENT_BOX = Selector(".ArticleAttachments")
+    ARTICLE = CSSSelector("div.ArticleDetail, div.PostDetail")
+    TITLE = CSSSelector(".ArticleHeader, .PostTitle, h1")
+    DATE = CSSSelector(".ArticleDate, .PostDate")
+    SECTION = CSSSelector(".PostCategory, .ArticleCategory")
+    LEAD = CSSSelector(".ArticleSapo, .ArticleLead, .PostSapo")
+    CONTENT = CSSSelector(".ArticleContent, .PostContent")
+    AUTHOR = CSSSelector(".ArticleAuthor, .PostAuthor")
+    ATTACHMENT_BOX = CSSSelector(".ArticleAttachments")
     PORTAL_ID_ATTRIBUTE = "data-article-id"
-    TEXT_TO_SPEECH = Selector(".TextToSpeech")
+    TEXT_TO_SPEECH = CSSSelector(".TextToSpeech")
 
 
 class WebSphereLayout(PageLayout):
     """The WebSphere Portal era site (now old.cantho.gov.vn): a WCM content portlet."""
 
     name = "cantho-websphere"
+    version = "1"
     MARKER_CLASSES = frozenset({"wcm-chitiet", "wcm-noidung"})
-    ARTICLE = Selector("div.wcm-chitiet")
-    TITLE = Selector(".wcm-tieude")
-    DATE = Selector(".wcm-ngaydang")
-    SECTION = Selector(".wcm-chuyenmuc")
-    CONTENT = Selector(".wcm-noidung")
-    PORTAL_ID = Selector(".wcm-id")
-    TEXT_TO_SPEECH = Selector(".wcm-docbai")
+    ARTICLE = CSSSelector("div.wcm-chitiet")
+    TITLE = CSSSelector(".wcm-tieude")
+    DATE = CSSSelector(".wcm-ngaydang")
+    SECTION = CSSSelector(".wcm-chuyenmuc")
+    CONTENT = CSSSelector(".wcm-noidung")
+    PORTAL_ID = CSSSelector(".wcm-id")
+    TEXT_TO_SPEECH = CSSSelector(".wcm-docbai")
 

@@ -2,7 +2,8 @@
 
 Navigation only. Which links are articles and which are pages comes from
 ``crawler.extraction.listing``; the articles come from ``crawler.extraction.extract_page``;
-storing is the pipelines' job. The spider decides what stays inside the section, which
+storing is the pipelines' job, and the run (lock, migrations, run record) is the
+``crawler.run.CrawlRun`` extension's. The spider decides what stays inside the section, which
 articles to fetch and when to stop, asking the archive (read-only) what it already holds.
 
 Run modes (``-a mode=...``):
@@ -125,8 +126,8 @@ class TinLanhDaoSpider(scrapy.Spider):
         spider.listing_pages_requested = {spider.scope.page_number(spider.start_url)}
         spider.stop_pages = max(1, settings.getint("INCREMENTAL_STOP_PAGES", 1))
         spider.known_pages_in_a_row = 0
-        spider.archive = _open_archive(settings.get("ARCHIVE_PATH"))
-        spider.walk_completed = bool(spider.archive and spider.archive.walk_completed())
+        spider.archive = None
+        spider.walk_completed = False
         return spider
 
     def closed(self, reason: str) -> None:
@@ -134,6 +135,9 @@ class TinLanhDaoSpider(scrapy.Spider):
             self.archive.close()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        # The run has opened (created, migrated) the archive by now.
+        self.archive = _open_archive(self.settings.get("ARCHIVE_PATH"))
+        self.walk_completed = bool(self.archive and self.archive.walk_completed())
         self.logger.info("Run mode %s; archive %s", self.mode,
                          "walked to its end before" if self.walk_completed else "not yet complete")
         yield scrapy.Request(self.start_url, callback=self.parse_listing, errback=self.failed)
@@ -243,6 +247,13 @@ class TinLanhDaoSpider(scrapy.Spider):
             yield PageFailure(response.url, f"not_article:{error.reason}", response.status,
                               fetched_at=_utc_now())
             return
+        except Exception as error:  # noqa: BLE001 - a bug: logged, counted, and the run fails
+            self.logger.exception("Extracting %s failed", response.url)
+            self.crawler.stats.inc_value("tinlanhdao/extraction_error")
+            yield PageFailure(response.url, "extraction_error", response.status,
+                              detail=f"{type(error).__name__}: {error}"[:500],
+                              fetched_at=_utc_now())
+            return
         self.crawler.stats.inc_value("tinlanhdao/articles")
         self.crawler.stats.inc_value(f"tinlanhdao/layout/{article.layout}")
         yield article
@@ -261,6 +272,8 @@ class TinLanhDaoSpider(scrapy.Spider):
         reason = f"http_{status}" if status else type(failure.value).__name__
         if "larger than download max size" in str(failure.value):
             reason = "too_large"
+        elif str(failure.value).startswith("Forbidden by robots.txt"):
+            reason = "robots_forbidden"  # the rule that matched: crawler.robots
         detail = str(failure.value)[:500]
         if url != request.url:
             detail = f"{detail} (redirected to {request.url})"
@@ -297,18 +310,15 @@ class TinLanhDaoSpider(scrapy.Spider):
 
 
 def _open_archive(path: str | None) -> Archive | None:
-    """The archive, read-only, or None when there is none yet (the first run).
-
-    An archive made by an older version is upgraded first (the run lock is held here), so a
-    new migration never makes a run take the archive for empty and fetch everything again.
-    """
+    """The archive, read-only, or None when there is none (the spider without its run). An
+    archive that needs migrations is an error: the run migrates it before the spider starts, so
+    the spider never takes an outdated archive for an empty one and fetches everything again."""
     if not path:
         return None
     try:
         return Archive(path, readonly=True)
     except ArchiveOutdated:
-        Archive(path).close()  # opening it writable applies the pending migrations
-        return Archive(path, readonly=True)
+        raise
     except ArchiveError:
         return None
 

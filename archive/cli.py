@@ -301,7 +301,7 @@ def selection_options(command: Callable) -> Callable:
     default="csv",
     show_default=True,
     help="csv: one row per article; jsonl: with images and attachments; parquet: typed columns "
-    "(needs DuckDB: pip install 'tinlanhdao[parquet]').",
+    "(published_date a date).",
 )
 @click.option("--excel", is_flag=True, help="csv for Excel: starts with a UTF-8 byte-order mark.")
 @click.option("--query", "-q", default="", help="Only articles this search query finds.")

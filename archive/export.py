@@ -14,11 +14,9 @@ Formats:
   which Excel needs to read UTF-8 (without it the Vietnamese is garbled).
 * ``jsonl``: one JSON object per line, with the article's current images and attachments.
 * ``parquet``: one row per article, typed columns (integers, text, ``published_date`` as a
-  DATE). Written by DuckDB, an optional dependency (``pip install 'tinlanhdao[parquet]'``):
-  the smallest well-kept Parquet writer we found (about 70 MB installed, no dependencies;
-  pyarrow is about 170 MB, polars about 180 MB, fastparquet needs pandas and numpy, about 115 MB,
-  and pandas 3 deprecates it as an engine). The rows go to a temporary jsonl file beside the
-  output, which DuckDB converts with the column types given explicitly.
+  DATE). Written by DuckDB through the release's writer (``archive.release.write_parquet_rows``:
+  the rows go to a temporary jsonl file beside the output, which DuckDB converts with the
+  column types given explicitly), so exports and releases type their columns alike.
 
 A file is written beside its final name and moved into place when complete, so a failed export
 leaves nothing half-written; an existing file is replaced only with ``force=True``; a missing
@@ -37,15 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from archive import search
+from archive import release, search
 from archive.errors import ArchiveError
 from archive.store import Archive
 
 FORMATS = ("csv", "jsonl", "parquet")
-PARQUET_INSTALL = "pip install 'tinlanhdao[parquet]' (or: pip install duckdb)"
-# DuckDB's type for each SQLite declared type; published_date becomes a real date.
-_PARQUET_TYPES = {"INTEGER": "BIGINT", "TEXT": "VARCHAR", "FLOAT": "DOUBLE", "REAL": "DOUBLE"}
-_PARQUET_COLUMN_TYPES = {"published_date": "DATE"}
 
 
 class ExportError(ArchiveError):
@@ -148,9 +142,8 @@ def export(
     if output is not None:
         check_output(output, archive.path, force)
     if fmt == "parquet":
-        duckdb = _duckdb()
         with _replacing(output) as partial:  # type: ignore[arg-type]
-            count = _write_parquet(archive, selection, partial, duckdb)
+            count = _write_parquet(archive, selection, partial)
         return ExportReport(count, fmt, str(output))
     write = _write_csv if fmt == "csv" else _write_jsonl
     if output is None:
@@ -215,28 +208,15 @@ def _write_jsonl(
     return count
 
 
-def _write_parquet(archive: Archive, selection: Selection, path: Path, duckdb: Any) -> int:
-    columns = _article_column_types(archive)
-    rows = path.with_name(path.name + ".jsonl")
+def _write_parquet(archive: Archive, selection: Selection, path: Path) -> int:
+    import duckdb
+
+    types = _article_column_types(archive)
+    rows = (row for row in iter_articles(archive, selection))
     try:
-        with rows.open("w", encoding="utf-8") as handle:
-            count = _write_jsonl(archive, selection, handle, media=False)
-        types = ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items())
-        target = str(path).replace("'", "''")  # COPY takes no parameter for its file
-        connection = duckdb.connect()
-        try:
-            connection.execute(
-                f"COPY (SELECT * FROM read_json(?, format = 'newline_delimited', "
-                f"columns = {{{types}}})) TO '{target}' (FORMAT parquet, COMPRESSION zstd)",
-                [str(rows)],
-            )
-        except duckdb.Error as error:
-            raise ExportError(f"DuckDB could not write Parquet: {error}".splitlines()[0]) from None
-        finally:
-            connection.close()
-    finally:
-        rows.unlink(missing_ok=True)
-    return count
+        return release.write_parquet_rows(rows, types, path, path.with_name(path.name + ".jsonl"))
+    except duckdb.Error as error:
+        raise ExportError(f"DuckDB could not write Parquet: {error}".splitlines()[0]) from None
 
 
 def _article_columns(archive: Archive) -> list[str]:
@@ -245,16 +225,4 @@ def _article_columns(archive: Archive) -> list[str]:
 
 def _article_column_types(archive: Archive) -> dict[str, str]:
     """Column name -> DuckDB type, in the order ``SELECT *`` gives (generated columns too)."""
-    return {
-        row[1]: _PARQUET_COLUMN_TYPES.get(row[1], _PARQUET_TYPES.get(row[2].upper(), "VARCHAR"))
-        for row in archive.db.execute("PRAGMA table_xinfo(articles)")
-        if row[6] in (0, 2, 3)  # ordinary, virtual and stored generated columns (not hidden)
-    }
-
-
-def _duckdb() -> Any:
-    try:
-        import duckdb
-    except ImportError:
-        raise ExportError(f"Parquet export needs DuckDB: {PARQUET_INSTALL}") from None
-    return duckdb
+    return release.parquet_types(archive.db.conn, "articles")

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
@@ -163,15 +162,6 @@ def test_parquet_has_typed_columns_and_nulls(db_path: Path, tmp_path: Path) -> N
     ).fetchall()
     assert (seed_article().title, "Kim Xuyến", "2023-05-19") in found
     assert (NO_BYLINE.title, None, "2024-02-10") in found
-
-
-def test_parquet_without_duckdb_says_how_to_install_it(
-    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "duckdb", None)  # import duckdb now raises ImportError
-    result = run("export", "--format", "parquet", "-o", tmp_path / "a.parquet", "--db", db_path)
-    assert_one_line_error(result, "pip install 'tinlanhdao[parquet]'")
-    assert [p.name for p in tmp_path.iterdir() if "parquet" in p.name] == []
 
 
 def test_existing_output_is_kept_unless_force(db_path: Path, tmp_path: Path) -> None:

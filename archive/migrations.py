@@ -24,6 +24,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from archive.leaders.tables import m002_leaders
+from archive.researchers_schema import M003_RESEARCHERS
 from archive.schema import utc_now
 from archive.transactions import write_transaction
 
@@ -242,9 +243,17 @@ def m001_base(db: sqlite_utils.Database) -> None:
     run_script(db, M001_BASE)
 
 
+def m003_researchers(db: sqlite_utils.Database) -> None:
+    """Issue 13: absent text NULL, never ''; ``articles.published_date``; the tone-mark index
+    ``articles_fts_marks``; the pair index rebuilt to be kept by triggers from the view
+    ``articles_pair_text`` (archive/researchers_schema.py, beside its reasons)."""
+    run_script(db, M003_RESEARCHERS)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_base,
     m002_leaders,  # archive/leaders/tables.py, beside the rules that fill its tables
+    m003_researchers,  # archive/researchers_schema.py
 ]
 
 

@@ -90,7 +90,7 @@ def intercept(
     if row is not None and row[1] == record.compute_hash():
         return None  # unchanged
     article_id = row[0] if row is not None else None
-    archived = Version(*row[2:]) if row is not None else None
+    archived = Version(*(value or "" for value in row[2:])) if row is not None else None  # NULL: ''
     new = Version.of(record)
     key = text_key(new)
     day = crawl_day(record.fetched_at or _now())

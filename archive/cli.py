@@ -7,7 +7,6 @@ messages and a non-zero exit status, never a traceback.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sqlite3
@@ -124,11 +123,14 @@ def main() -> None:
 def search(
     query: str, since: str, until: str, author: str, limit: int, as_json: bool, db_path: Path
 ) -> None:
-    """Full-text search of titles, leads and bodies, best matches (bm25) first.
+    """Full-text search of titles, leads and bodies, best matches (bm25) first, words side by
+    side before words apart.
 
-    Accents, tone-mark position and đ/d do not matter: "dieu phoi" finds "Điều phối". Words are
-    ANDed; "quoted words" are a phrase; word* is a prefix; OR between terms means either.
-    Any other punctuation is ignored.
+    A word typed without marks matches every spelling: "dieu phoi" finds "Điều phối". A word
+    typed with marks matches that word only (either tone placement): "năm" is not "Nam",
+    "Đà Nẵng" is not "đã nâng". Words are ANDed; "quoted words" are a phrase; word* is a
+    prefix; OR between terms means either; -word or NOT word excludes; title:, lead: or body:
+    searches one column. Any other punctuation is ignored.
 
     \b
     Example:
@@ -283,46 +285,106 @@ def _run_lines(run: dict[str, Any]) -> list[str]:
     return lines
 
 
+def selection_options(command: Callable) -> Callable:
+    """--author, --since and --until: the selection ``list`` and ``export`` share."""
+    command = date_options(command)
+    return click.option(
+        "--author", default="", help="Only bylines containing this (accents ignored)."
+    )(command)
+
+
 @main.command(context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "jsonl"]),
+    type=click.Choice(["csv", "jsonl", "parquet"]),
     default="csv",
     show_default=True,
-    help="csv: one row per article; jsonl: with images, attachments.",
+    help="csv: one row per article; jsonl: with images and attachments; parquet: typed columns "
+    "(published_date a date).",
 )
-@date_options
+@click.option("--excel", is_flag=True, help="csv for Excel: starts with a UTF-8 byte-order mark.")
+@click.option("--query", "-q", default="", help="Only articles this search query finds.")
+@selection_options
 @click.option(
     "-o",
     "--output",
-    type=click.File("w", encoding="utf-8", lazy=True),
-    default="-",
-    help="Write to this file instead of standard output.",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file (its folder must exist) instead of standard output.",
 )
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
 @db_option
-def export(fmt: str, since: str, until: str, output: Any, db_path: Path) -> None:
-    """Export articles (all columns), oldest first, optionally within a date range.
+def export(
+    fmt: str,
+    excel: bool,
+    query: str,
+    author: str,
+    since: str,
+    until: str,
+    output: Path | None,
+    force: bool,
+    db_path: Path,
+) -> None:
+    """Export articles (all columns), oldest first, selected by query, author and dates.
+
+    Absent values are empty cells in csv, null in jsonl and Parquet. An existing output file
+    is kept unless --force is given.
 
     \b
     Example:
-      tinlanhdao export --format csv --since 2023 -o articles-2023.csv
-      tinlanhdao export --format jsonl > articles.jsonl
+      tinlanhdao export --excel --since 2023 -o articles-2023.csv
+      tinlanhdao export --format jsonl --query "nông thôn mới" > ntm.jsonl
+      tinlanhdao export --format parquet --author "Kim Xuyến" -o kim-xuyen.parquet
     """
+    from archive.export import Selection
+    from archive.export import export as write_export
+
+    selection = Selection(query=query, author=author, since=since, until=until)
     with reading(db_path) as archive:
-        rows = archive.iter_articles(since=since, until=until)
-        if fmt == "jsonl":
-            for row in rows:
-                row["images"] = archive.images_of(row["id"])
-                row["attachments"] = archive.attachments_of(row["id"])
-                output.write(dumps(row, indent=None) + "\n")
-            return
-        writer: csv.DictWriter | None = None
-        for row in rows:
-            if writer is None:
-                writer = csv.DictWriter(output, fieldnames=list(row), lineterminator="\n")
-                writer.writeheader()
-            writer.writerow(row)
+        report = write_export(
+            archive,
+            selection,
+            fmt,
+            output=output,
+            stream=sys.stdout,
+            excel=excel,
+            force=force,
+        )
+    if output is not None:
+        click.echo(f"Wrote {report.articles} articles to {report.path} ({fmt}).", err=True)
+
+
+@main.command("list", context_settings=CONTEXT_SETTINGS)
+@selection_options
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
+@db_option
+def list_articles(
+    author: str, since: str, until: str, limit: int, as_json: bool, db_path: Path
+) -> None:
+    """The latest articles, newest first, optionally by author and within dates (no query).
+
+    \b
+    Example:
+      tinlanhdao list
+      tinlanhdao list --since 2024-01 --until 2024-03 --author "Kim Xuyến" --limit 50
+    """
+    from archive.export import Selection, latest
+
+    with reading(db_path) as archive:
+        rows = latest(archive, Selection(author=author, since=since, until=until), limit)
+    if as_json:
+        click.echo(dumps(rows))
+        return
+    if not rows:
+        click.echo("No articles match.")
+        return
+    for row in rows:
+        details = [row["published_date"] or "no date", row["author"] or "no author"]
+        click.echo(f"{row['title']}")
+        click.echo(f"   {' · '.join(details)} · id {row['id']}")
+        click.echo(f"   {row['url']}")
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)

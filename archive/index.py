@@ -1,16 +1,16 @@
-"""Keeping the search indexes true: the pair index of each stored article, and rebuilding both.
+"""Keeping the search indexes true, and rebuilding them after another tool changed the texts.
 
-``articles_fts`` is kept by the triggers of m001_base; ``articles_fts_pairs`` needs the folding
-code, so storing calls ``index_pairs`` for each article it adds or changes. After texts were
-changed by another tool, ``rebuild_search_index`` (``tinlanhdao reindex``) indexes every
-article again, both indexes, as the triggers and storing do (see archive.schema).
+Every index follows ``articles`` through its triggers: ``articles_fts`` (m001_base), the
+tone-mark index ``articles_fts_marks`` and the pair index ``articles_fts_pairs``
+(m003_researchers, archive/researchers_schema.py). ``rebuild_search_index`` (``tinlanhdao
+reindex``) indexes every article again, all three, exactly as the triggers do.
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
-from archive.folding import pair_text
+from archive.researchers_schema import MARKS_TABLE, PAIRS_TEXT_VIEW
 from archive.schema import PAIRS_TABLE, SEARCH_COLUMNS, SEARCH_TABLE
 from archive.transactions import write_transaction
 
@@ -24,39 +24,22 @@ _INDEXED = ", ".join(
 )
 
 
-def index_pairs(
-    db: sqlite_utils.Database, article_id: int, new: tuple, old: tuple | None = None
-) -> None:
-    """Index the pairs of the article ``article_id``, whose (title, lead, body) is now ``new``;
-    ``old`` is its (title, lead, body) as last indexed, removed first (a contentless index
-    needs them)."""
-    if old is not None:
-        db.execute(
-            f"INSERT INTO {PAIRS_TABLE}({PAIRS_TABLE}, rowid, {_NAMES}) "
-            "VALUES ('delete', ?, ?, ?, ?)",
-            [article_id, *(pair_text(value) for value in old)],
-        )
-    db.execute(
-        f"INSERT INTO {PAIRS_TABLE}(rowid, {_NAMES}) VALUES (?, ?, ?, ?)",
-        [article_id, *(pair_text(value) for value in new)],
-    )
-
-
 def rebuild_search_index(db: sqlite_utils.Database) -> None:
-    """Empty ``articles_fts`` and ``articles_fts_pairs`` and index every article again, the
-    way the triggers and storing do, in one transaction.
+    """Empty the three search indexes and index every article again, the way the triggers do,
+    in one transaction.
 
-    Use this instead of FTS5's 'rebuild' command, which would index the plain content and lose
-    the đ -> d copies that make "da nang" find "Đà Nẵng".
+    Use this instead of FTS5's 'rebuild' command on ``articles_fts``, which would index the
+    plain content and lose the đ -> d copies that make "da nang" find "Đà Nẵng" (the tone-mark
+    index has none, so 'rebuild' is right for it).
     """
     with write_transaction(db):
         db.execute(f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}) VALUES ('delete-all')")
         db.execute(
             f"INSERT INTO {SEARCH_TABLE}(rowid, {_NAMES}) SELECT id, {_INDEXED} FROM articles"
         )
+        db.execute(f"INSERT INTO {MARKS_TABLE}({MARKS_TABLE}) VALUES ('rebuild')")
         db.execute(f"INSERT INTO {PAIRS_TABLE}({PAIRS_TABLE}) VALUES ('delete-all')")
-        rows = db.execute(f"SELECT id, {_NAMES} FROM articles ORDER BY id")
-        db.conn.executemany(
-            f"INSERT INTO {PAIRS_TABLE}(rowid, {_NAMES}) VALUES (?, ?, ?, ?)",
-            ((row[0], *(pair_text(value) for value in row[1:])) for row in rows),
+        db.execute(
+            f"INSERT INTO {PAIRS_TABLE}(rowid, {_NAMES}) "
+            f"SELECT id, {_NAMES} FROM {PAIRS_TEXT_VIEW}"
         )

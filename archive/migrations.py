@@ -24,6 +24,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from archive.leaders.tables import m002_leaders
+from archive.researchers_schema import M003_RESEARCHERS
 from archive.schema import utc_now
 from archive.transactions import write_transaction
 
@@ -242,7 +243,14 @@ def m001_base(db: sqlite_utils.Database) -> None:
     run_script(db, M001_BASE)
 
 
-M003_HELD_CHANGES = """
+def m003_researchers(db: sqlite_utils.Database) -> None:
+    """Issue 13: absent text NULL, never ''; ``articles.published_date``; the tone-mark index
+    ``articles_fts_marks``; the pair index rebuilt to be kept by triggers from the view
+    ``articles_pair_text`` (archive/researchers_schema.py, beside its reasons)."""
+    run_script(db, M003_RESEARCHERS)
+
+
+M004_HELD_CHANGES = """
 CREATE TABLE held_runs (
    run_id INTEGER PRIMARY KEY REFERENCES crawl_runs(id),
    started_at TEXT NOT NULL,
@@ -268,16 +276,17 @@ CREATE INDEX held_changes_status ON held_changes(status);
 """
 
 
-def m003_held_changes(db: sqlite_utils.Database) -> None:
+def m004_held_changes(db: sqlite_utils.Database) -> None:
     """Issue 16: the crawl runs that hold their changes until their end, and the pages judged
     not the article with the changes held (archive.changeguard; described in archive.schema)."""
-    run_script(db, M003_HELD_CHANGES)
+    run_script(db, M004_HELD_CHANGES)
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_base,
     m002_leaders,  # archive/leaders/tables.py, beside the rules that fill its tables
-    m003_held_changes,
+    m003_researchers,  # archive/researchers_schema.py
+    m004_held_changes,
 ]
 
 

@@ -30,7 +30,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,7 +51,11 @@ TIMED_FILES = ("README.md", "CITATION.cff")
 _CHUNK = 1024 * 1024
 # SQLite declared type -> (Frictionless type, DuckDB type)
 _TYPES = {"INTEGER": ("integer", "BIGINT"), "REAL": ("number", "DOUBLE"),
-          "FLOAT": ("number", "DOUBLE"), "TEXT": ("string", "VARCHAR")}  # fmt: skip
+          "FLOAT": ("number", "DOUBLE"), "TEXT": ("string", "VARCHAR"),
+          "DATE": ("date", "DATE")}  # fmt: skip
+# Columns typed closer than their declared type: articles.published_date (m003_researchers, a
+# generated TEXT column) holds 'YYYY-MM-DD' or null, a date.
+_TYPED_AS = {"published_date": "DATE"}
 
 
 @dataclass
@@ -88,9 +92,18 @@ def snapshot(source: Path, target: Path) -> None:
 
 
 def columns_of(db: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
-    """(name, declared SQLite type) of each column of ``table``, in table order."""
-    rows = db.execute("SELECT name, type FROM pragma_table_info(?)", [table])
-    return [(row["name"], (row["type"] or "TEXT").upper()) for row in rows]
+    """(name, declared SQLite type) of each column of ``table`` as ``SELECT *`` gives them,
+    generated columns included (``_TYPED_AS`` overrides the declared type)."""
+    rows = db.execute(
+        "SELECT name, type FROM pragma_table_xinfo(?) WHERE hidden IN (0, 2, 3)", [table]
+    )
+    return [(name, _TYPED_AS.get(name, (declared or "TEXT").upper())) for name, declared in rows]
+
+
+def parquet_types(db: sqlite3.Connection, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type, for ``write_parquet_rows``, in ``SELECT *`` order."""
+    columns = columns_of(db, table)
+    return {name: _TYPES.get(declared, ("", "VARCHAR"))[1] for name, declared in columns}
 
 
 def _descriptions() -> dict[str, tuple[str, dict[str, str]]]:
@@ -149,23 +162,37 @@ def write_csv(db: sqlite3.Connection, table: str, path: Path) -> int:
 
 def write_parquet(db: sqlite3.Connection, table: str, path: Path, scratch: Path) -> None:
     """``table`` as Parquet (zstd), typed from the SQLite declared types, nulls kept."""
+    rows = (dict(row) for row in _rows(db, table))
+    write_parquet_rows(rows, parquet_types(db, table), path, scratch / f"{table}.jsonl")
+
+
+def write_parquet_rows(
+    rows: Iterable[dict[str, Any]], types: dict[str, str], path: Path, staged: Path
+) -> int:
+    """Write ``rows`` (dicts) as Parquet (zstd) at ``path`` with the DuckDB column ``types``,
+    nulls kept; return how many. The rows go through the JSON-lines file ``staged`` (removed
+    afterwards), converted on one thread so the bytes are stable. Raises ``duckdb.Error``."""
     import duckdb
 
-    columns = columns_of(db, table)
-    staged = scratch / f"{table}.jsonl"
-    with open(staged, "w", encoding="utf-8") as stream:
-        for row in _rows(db, table):
-            stream.write(json.dumps(dict(row), ensure_ascii=False) + "\n")
-    types = {name: _TYPES.get(declared, ("", "VARCHAR"))[1] for name, declared in columns}
-    connection = duckdb.connect()
+    count = 0
     try:
-        connection.execute("SET threads = 1")  # one writer: the same bytes every time
-        connection.execute("SET enable_progress_bar = false")
-        relation = connection.read_json(str(staged), format="newline_delimited", columns=types)
-        relation.write_parquet(str(path), compression="zstd")
+        with open(staged, "w", encoding="utf-8") as stream:
+            for row in rows:
+                stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+                count += 1
+        connection = duckdb.connect()
+        try:
+            connection.execute("SET threads = 1")  # one writer: the same bytes every time
+            connection.execute("SET enable_progress_bar = false")
+            relation = connection.read_json(
+                str(staged), format="newline_delimited", columns=types
+            )
+            relation.write_parquet(str(path), compression="zstd")
+        finally:
+            connection.close()
     finally:
-        connection.close()
-    staged.unlink()
+        staged.unlink(missing_ok=True)
+    return count
 
 
 def pin_wacz(path: Path, when: str) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from archive.schema import utc_now
+from archive.storing import or_null  # the NULL rule: absent text is NULL, never ''
 from archive.transactions import write_transaction
 
 # crawl_runs count columns and the keys of finish_run's counts dict that fill them (the first
@@ -53,7 +54,7 @@ def start_run(db: sqlite_utils.Database, spider: str, mode: str, start_url: str)
         cursor = db.execute(
             "INSERT INTO crawl_runs (spider, mode, start_url, started_at, status) "
             "VALUES (?, ?, ?, ?, 'running')",
-            [spider, mode, start_url, utc_now()],
+            [spider, or_null(mode), or_null(start_url), utc_now()],
         )
         return int(cursor.lastrowid)
 
@@ -72,7 +73,7 @@ def finish_run(
     updates: dict[str, Any] = {
         "finished_at": utc_now(),
         "status": status,
-        "finish_reason": finish_reason,
+        "finish_reason": or_null(finish_reason),
         "counts": as_json(counts),
         "exit_status": exit_status,
         "problems": as_json(list(problems)),

@@ -13,11 +13,11 @@ lose the d-copies: use ``archive.index.rebuild_search_index``.
 
 Beside it, ``articles_fts_pairs`` indexes each text's folded words as adjacent pairs, one token
 each ("Đà Nẵng" -> ``da_nang``), so the CLI's phrase and pieces passes look up a few rare pair
-tokens instead of intersecting the long lists of common syllables ("da", "nang"). Pairs need
-code, not SQL: storing (archive.storing) and ``rebuild_search_index`` (archive.index) keep this
-table in sync; other writers must run ``tinlanhdao reindex`` afterwards. It is contentless (no
-copy of the text), keeps no row sizes (its bm25 has no length normalization, see
-PAIRS_WEIGHTS) and no other tool reads it.
+tokens instead of intersecting the long lists of common syllables ("da", "nang"), and
+``articles_fts_marks`` keeps every tone mark, for query words typed with marks. Since
+m003_researchers both are kept by triggers, the pairs computed in SQL by the view
+``articles_pair_text``, so any writer (sqlite-utils, pandas, the sqlite3 shell) leaves them true;
+see archive/researchers_schema.py.
 """
 
 from __future__ import annotations
@@ -34,19 +34,13 @@ SEARCH_COLUMNS = ("title", "lead", "body")
 # bm25 weights for (title, lead, body): a word in the title counts most. m001_base also makes
 # bm25(10.0, 4.0, 1.0) the index's default `rank`, for the tools that use it.
 SEARCH_WEIGHTS = "10.0, 4.0, 1.0"
-# The pair index: each text's folded words as adjacent pairs, one token each ("da_nang"), in
-# columns (body, lead, title). Body first: FTS5 writes a column marker (2 bytes) before the
-# positions of every column but the first, and nearly all pairs are in the body. Its segments
-# are merged 16 at a time (FTS5's 'automerge', default 4): each stored article is one
-# transaction and so one small segment, and merging them 16 at a time cut the storing cost
-# (bench/bench_search.py's archives kept about as many segments, which queries pay for).
+# The pair index (as m003_researchers rebuilt it): each text's folded words as adjacent pairs,
+# one token each ("da_nang"), in columns (body, lead, title), row sizes kept. Body first: FTS5
+# writes a column marker (2 bytes) before the positions of every column but the first, and
+# nearly all pairs are in the body. Its segments are merged 16 at a time (FTS5's 'automerge',
+# default 4): each stored article is one transaction and so one small segment. Its bm25
+# weights are archive.search.PAIRS_WEIGHTS.
 PAIRS_TABLE = "articles_fts_pairs"
-# bm25 weights for the pair index's (body, lead, title): SEARCH_WEIGHTS' 1 : 4 : 10, times 1/4.
-# The index stores no row lengths (columnsize=0), so bm25 sees every row as 3 tokens short
-# (-1 per column) and its length factor 1 - b + b * D / avgdl about 1/4 (b = 0.75; exactly
-# 0.25 - 2.25 / avgdl, and avgdl is hundreds of pairs in an article): the frequencies
-# times 1/4 give back BM25's own k1 = 1.2 saturation, without length normalization (b = 0).
-PAIRS_WEIGHTS = "0.25, 1.0, 2.5"
 
 
 @dataclass(frozen=True)
@@ -90,11 +84,11 @@ TABLES: dict[str, TableSpec] = {
                 "published",
                 str,
                 "Publication date as ISO 8601 in Vietnam time: '2023-05-19' or "
-                "'2023-05-19T08:15:00+07:00'; empty if the page gave none.",
+                "'2023-05-19T08:15:00+07:00'; null if the page gave none.",
             ),
             ("year", int, "Year of publication (from published), for facets; null if unknown."),
-            ("author", str, "Byline (journalist or office), empty if none."),
-            ("lead", str, "The lead paragraph (sapo), if the page separates one."),
+            ("author", str, "Byline (journalist or office), null if none."),
+            ("lead", str, "The lead paragraph (sapo); null if the page separates none."),
             ("body", str, "Article text, paragraphs separated by one blank line."),
             (
                 "body_html",
@@ -309,7 +303,7 @@ TABLES: dict[str, TableSpec] = {
 
 TABLES.update((n, _table(n, d, *c)) for n, (d, c) in LEADER_TABLES.items())  # m002_leaders
 
-# Issue 16's tables (archive.changeguard; created by migrations.m003_held_changes).
+# Issue 16's tables (archive.changeguard; created by migrations.m004_held_changes).
 TABLES.update({spec.name: spec for spec in (
     _table(
         "held_runs",

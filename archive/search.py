@@ -1,32 +1,49 @@
 """Full-text search over the archive: turning any text into a valid FTS5 query, ranking, snippets.
 
-Query language (everything else is just words, so any text is a valid query):
+Query syntax (everything else is just words, so any text is a valid query):
 
 * words are ANDed: ``dieu phoi`` finds articles containing both words;
 * ``"nông thôn mới"`` in double quotes is a phrase; an unbalanced quote is ignored;
 * ``nong*`` matches words starting with "nong";
 * ``OR`` in capitals between two terms means either;
-* for a query of plain words, texts with the words side by side (as a phrase) come first,
-  then (three words or more) texts with them side by side in pieces, then the texts with all
-  the words anywhere: Vietnamese words are several syllables, and "da nang" should put
-  "Đà Nẵng" before texts that merely contain "đã" and "nâng";
+* ``-word``, ``-"a phrase"`` or ``NOT word`` excludes;
+* ``title:``, ``lead:`` or ``body:`` before a term searches that column only; any other
+  ``name:`` is text;
 * words joined by punctuation (``Cần-Thơ``, ``a_b``) are a phrase, as FTS5 itself reads them.
 
-Every word is folded with ``archive.folding.fold_for_search`` (no marks, đ -> d, lowercase) and
-quoted, so FTS5 operators, parentheses, ``-``, ``:`` and stray quotes in the text never reach the
-FTS5 parser. The index holds each text plus its đ -> d copy (see ``archive.schema``), so the
-folded query matches accented and unaccented text alike.
+A query with nothing to find (only exclusions, or no words) and a date range whose start comes
+after its end raise ``QueryError``, never a silent empty result.
+
+The tone-mark rule: a word typed without marks matches every spelling (``nam`` finds "năm"
+and "Nam"); a word typed with marks matches that spelling only, in either tone placement
+(``hòa`` = ``hoà``): ``năm`` is not "Nam", ``Đà Nẵng`` is not "đã nâng". Chosen over ranking
+the marked spelling first because in Vietnamese a mark makes a different word, and a researcher
+who types it means that word. Every word is first folded with ``archive.folding.fold_for_search``
+(no marks, đ -> d, lowercase) and quoted, so FTS5 operators, parentheses, ``-``, ``:`` and
+stray quotes never reach the FTS5 parser; ``articles_fts`` (folded; its index holds each text
+plus its đ -> d copy, see ``archive.schema``) finds the candidates. A marked term adds the
+condition that the article also matches it, as typed, in ``articles_fts_marks`` (which keeps
+every mark; see ``archive.researchers_schema``).
+
+Ranking: for a query of plain words, texts with the words side by side (as a phrase) come
+first, then (three words or more) texts with them side by side in pieces, then the texts with
+all the words anywhere: Vietnamese words are several syllables, and "da nang" should put
+"Đà Nẵng" before texts that merely contain "đã" and "nâng". The side-by-side groups read the
+pair index ``articles_fts_pairs`` (or the mark index, for a query marked on every word).
 
 Snippets are built here in Python, not with FTS5's snippet(): that re-tokenizes the content
-column, which has no đ -> d copy, so a folded match would go unmarked.
+column, which has no đ -> d copy, so a folded match would go unmarked. They highlight only
+the spellings a marked word accepts.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import sqlite3
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date
 from itertools import islice
@@ -36,35 +53,67 @@ import sqlite_utils
 
 from archive.errors import QueryError
 from archive.folding import WORD_PATTERN, fold_in_place, folded_words, pair_phrase
-from archive.schema import PAIRS_TABLE, PAIRS_WEIGHTS, SEARCH_TABLE, SEARCH_WEIGHTS
+from archive.researchers_schema import MARKS_TABLE
+from archive.schema import PAIRS_TABLE, SEARCH_COLUMNS, SEARCH_TABLE, SEARCH_WEIGHTS
 from crawler.text import clean_inline
 
 MAX_TERMS = 64
-# A double-quoted phrase, a bare chunk of text without spaces.
-_CHUNK = re.compile(r'"(?P<phrase>[^"]*)"|(?P<bare>[^\s"]+)')
+MAX_VARIANTS = 16  # tone-placement spellings looked up for one marked term
+# bm25 weights of the pair index's (body, lead, title) and the mark index's (title, lead, body):
+# SEARCH_WEIGHTS' 10 : 4 : 1, in each index's column order.
+PAIRS_WEIGHTS = "1.0, 4.0, 10.0"
+MARKS_WEIGHTS = SEARCH_WEIGHTS
+# A chunk of the query: an optional '-' (NOT), an optional column ('title:'), then a quoted
+# phrase or a bare run of text without spaces.
+_CHUNK = re.compile(
+    r'(?P<neg>-(?=[^\s-]))?(?:(?P<column>[A-Za-z]+):(?=[^\s]))?'
+    r'(?:"(?P<phrase>[^"]*)"?|(?P<bare>[^\s"]+))'
+)
+TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
+_VOWELS = set("aeiouy")
 _DATE_PREFIX = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 
 
 @dataclass(frozen=True)
 class Term:
-    """One searched word or phrase: folded words, and whether the last word is a prefix."""
+    """One searched word or phrase: folded words, whether the last word is a prefix, and the
+    words as typed (lowercase) when at least one carries a mark (else empty); a column filter
+    ('title', 'lead', 'body' or '') and whether the term excludes (NOT, '-')."""
 
     words: tuple[str, ...]
     prefix: bool = False
+    marked: tuple[str, ...] = ()
+    column: str = ""
+    negated: bool = False
 
     def to_fts(self) -> str:
-        """This term as a quoted FTS5 string: ``"dieu phoi"`` or ``"nong"*``."""
-        return f'"{" ".join(self.words)}"' + ("*" if self.prefix else "")
+        """This term as a quoted FTS5 string of the folded index: ``"dieu phoi"``, ``"nong"*``,
+        ``title : "da nang"``."""
+        phrase = f'"{" ".join(self.words)}"' + ("*" if self.prefix else "")
+        return f"{self.column} : {phrase}" if self.column else phrase
+
+    def to_marked_fts(self) -> str:
+        """This term as an FTS5 expression of the mark index: the words as typed, in every
+        placement of their tone marks (``hoà`` and ``hòa``), ORed."""
+        spellings = itertools.islice(
+            itertools.product(*(sorted(tone_variants(w)) for w in self.marked)), MAX_VARIANTS
+        )
+        star = "*" if self.prefix else ""
+        column = f"{self.column} : " if self.column else ""
+        phrases = [f'{column}"{" ".join(words)}"{star}' for words in spellings]
+        return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A user's query, parsed: the FTS5 MATCH expression and the words to highlight."""
+    """A user's query, parsed: the FTS5 MATCH expression of the folded index, the words to
+    highlight, and the conditions the marked words and exclusions add (``restrictions``)."""
 
     text: str
     match: str
     terms: tuple[Term, ...]
     phrase: str = ""  # plain multi-word queries: all the words (phrase_pairs searches them)
+    groups: tuple[tuple[Term, ...], ...] = ()  # the ANDed groups of ORed positive terms
 
     @property
     def phrase_pairs(self) -> str:
@@ -72,8 +121,25 @@ class ParsedQuery:
         for a plain multi-word query, or a query that is one quoted phrase; else ''."""
         if self.phrase:
             return pair_phrase([word for term in self.terms for word in term.words])
-        if len(self.terms) == 1 and not self.terms[0].prefix and len(self.terms[0].words) > 1:
-            return pair_phrase(self.terms[0].words)
+        positive = [t for t in self.terms if not t.negated]
+        if (
+            len(positive) == 1
+            and not positive[0].prefix
+            and not positive[0].column
+            and len(positive[0].words) > 1
+        ):
+            return pair_phrase(positive[0].words)
+        return ""
+
+    @property
+    def phrase_marks(self) -> str:
+        """For a plain multi-word query typed with marks on every word, the whole query as a
+        phrase of the mark index (faster and exact, where the pair index folds); else ''."""
+        if self.phrase and all(t.marked for t in self.terms):
+            return Term(
+                tuple(w for t in self.terms for w in t.words),
+                marked=tuple(w for t in self.terms for w in t.marked),
+            ).to_marked_fts()
         return ""
 
     @property
@@ -89,10 +155,54 @@ class ParsedQuery:
         inner = [f"({pairs[n - 1]} OR {pairs[n]})" for n in range(2, len(words) - 2)]
         return " AND ".join([pairs[0], pairs[-1], *inner])
 
-    def hits_in(self, folded: str) -> list[tuple[int, int]]:
+    @property
+    def restrictions(self) -> list[tuple[str, list[str]]]:
+        """(SQL condition on ``{rowid}``, MATCH parameters) pairs every result must meet: each
+        group with a marked term matches it in the mark index (its unmarked alternatives in
+        the folded index), each marked exclusion is looked up in the mark index."""
+        found = []
+        for group in self.groups:
+            if not any(t.marked for t in group):
+                continue
+            lookups = [
+                (_in_index(MARKS_TABLE if t.marked else SEARCH_TABLE),
+                 t.to_marked_fts() if t.marked else t.to_fts())
+                for t in group
+            ]  # fmt: skip
+            found.append(
+                ("(" + " OR ".join(sql for sql, _ in lookups) + ")", [m for _, m in lookups])
+            )
+        for t in self.terms:
+            if t.negated and t.marked:
+                found.append(("NOT " + _in_index(MARKS_TABLE), [t.to_marked_fts()]))
+        return found
+
+    def hits_in(self, folded: str, original: str | None = None) -> list[tuple[int, int]]:
         """The (start, end) of every word the query matches in ``folded`` (text folded by
-        ``archive.folding.fold_in_place``, so the spans are those of the original text)."""
-        return [match.span() for match in self._hit_pattern.finditer(folded)]
+        ``archive.folding.fold_in_place``, so the spans are those of the original text). Given the
+        ``original`` text, a word the query only has with marks is a hit only if spelled so."""
+        spans = [match.span() for match in self._hit_pattern.finditer(folded)]
+        if original is None or not self._marked_only:
+            return spans
+        kept = []
+        for start, end in spans:
+            spellings = self._marked_only.get(folded[start:end])
+            word = unicodedata.normalize("NFC", original[start:end].lower())
+            if spellings is None or word in spellings:
+                kept.append((start, end))
+        return kept
+
+    @functools.cached_property
+    def _marked_only(self) -> dict[str, set[str]]:
+        """Folded word -> its accepted spellings, for the words the query only has marked."""
+        positive = [t for t in self.terms if not t.negated]
+        unmarked = {w for t in positive if not t.marked for w in t.words}
+        spellings: dict[str, set[str]] = {}
+        for t in positive:
+            for folded, typed in zip(t.words, t.marked, strict=False):
+                if folded not in unmarked:
+                    spellings.setdefault(folded, set()).update(tone_variants(typed))
+        return spellings
 
     @functools.cached_property
     def _hit_pattern(self) -> re.Pattern[str]:
@@ -100,8 +210,9 @@ class ParsedQuery:
         words, and the words starting with a prefix term's last word. Each alternative starts
         with its first letter, the start-of-word test right after it, so the regular expression
         engine can skip ahead to the letters that can start a match."""
-        exact = {w for t in self.terms for w in (t.words[:-1] if t.prefix else t.words)}
-        prefixes = {t.words[-1] for t in self.terms if t.prefix}
+        positive = [t for t in self.terms if not t.negated]
+        exact = {w for t in positive for w in (t.words[:-1] if t.prefix else t.words)}
+        prefixes = {t.words[-1] for t in positive if t.prefix}
 
         def starting(word: str) -> str:
             return re.escape(word[0]) + r"(?<![^\W_][\s\S])" + re.escape(word[1:])
@@ -120,41 +231,99 @@ def normalize_query(text: str) -> str:
     return clean_inline(text)  # NFC included
 
 
+def _in_index(table: str) -> str:
+    # '+' keeps SQLite from handing the IN list to the outer FTS5 table as rowid = ? lookups,
+    # which run its MATCH once per listed row (0.6 s for "Điều phối" at 2,000 articles).
+    return f"+{{rowid}} IN (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+
+
+def tone_variants(word: str) -> set[str]:
+    """``word`` (lowercase NFC) with its tone mark on each of its vowels in turn: the old and
+    new placements (``hoà``, ``hòa``) are one word. A word without one tone mark as is."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = [c for c in decomposed if c in TONE_MARKS]
+    if len(tones) != 1:
+        return {word}
+    bare = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in TONE_MARKS))
+    vowels = [
+        n for n, c in enumerate(bare) if unicodedata.normalize("NFD", c)[0] in _VOWELS
+    ]
+    return {word} | {
+        unicodedata.normalize("NFC", bare[: n + 1] + tones[0] + bare[n + 1 :]) for n in vowels
+    }
+
+
+def _typed_words(raw: str) -> tuple[str, ...]:
+    """The words of ``raw`` as typed (lowercase NFC) if any carries a mark or đ, else ()."""
+    typed = tuple(m.group() for m in WORD_PATTERN.finditer(raw.lower()))
+    if tuple(folded_words(raw)) == typed:
+        return ()
+    return typed if len(typed) == len(folded_words(raw)) else ()
+
+
 def parse_query(text: str) -> ParsedQuery:
     """Parse any user text into a safe FTS5 query (see the module docstring).
 
-    Raises ``QueryError`` if the text contains no words, or more than ``MAX_TERMS`` terms.
+    Raises ``QueryError`` if the text contains no words to find (only exclusions, or none),
+    or more than ``MAX_TERMS`` terms.
     """
     text = normalize_query(text or "")
-    parts: list[str] = []
     terms: list[Term] = []
-    pending_or = False
-    plain = True  # only bare words: no OR, no quoted phrase, no prefix
+    groups: list[list[Term]] = []
+    pending_or = pending_not = False
+    plain = True  # only bare words: no OR, NOT, column, quoted phrase or prefix
     for chunk in _CHUNK.finditer(text):
-        if chunk.group("bare") == "OR":
-            pending_or = bool(parts)
+        bare = chunk.group("bare")
+        if bare in ("OR", "NOT", "AND") and not chunk.group("neg") and not chunk.group("column"):
             plain = False
+            if bare == "OR":
+                pending_or = bool(groups)
+            elif bare == "NOT":
+                pending_not = True
             continue
-        raw = chunk.group("phrase") if chunk.group("phrase") is not None else chunk.group("bare")
+        raw = chunk.group("phrase") if chunk.group("phrase") is not None else bare
+        column = (chunk.group("column") or "").lower()
+        if column and column not in SEARCH_COLUMNS:  # "gian:" in "Thời gian:14:30" is text
+            raw, column = chunk.group(0).lstrip("-"), ""
         words = tuple(folded_words(raw))
         if not words:
             continue
-        prefix = chunk.group("bare") is not None and raw.endswith("*")
-        plain = plain and chunk.group("bare") is not None and not prefix
-        term = Term(words, prefix)
-        if pending_or:
-            parts.append("OR")
-            pending_or = False
-        parts.append(term.to_fts())
+        prefix = bare is not None and raw.endswith("*")
+        negated = bool(chunk.group("neg")) or pending_not
+        term = Term(words, prefix, _typed_words(raw), column, negated)
+        plain = plain and bare is not None and not prefix and not negated and not column
         terms.append(term)
-    if not terms:
+        if negated:
+            pending_not = pending_or = False
+        elif pending_or:
+            groups[-1].append(term)
+            pending_or = False
+        else:
+            groups.append([term])
+    if not groups:
+        if terms:
+            raise QueryError(
+                f"{text!r} only excludes words: the query needs at least one word to find."
+            )
         raise QueryError(f"Nothing to search for in {text!r}: the query needs at least one word.")
     if len(terms) > MAX_TERMS:
         raise QueryError(f"The query has {len(terms)} terms; at most {MAX_TERMS} are allowed.")
+    positive = " ".join(
+        group[0].to_fts() if len(group) == 1 else "(" + " OR ".join(t.to_fts() for t in group) + ")"
+        for group in groups
+    )
+    excluded = [t.to_fts() for t in terms if t.negated and not t.marked]
+    match = f"({positive})" + "".join(f" NOT {e}" for e in excluded) if excluded else positive
     phrase = ""
     if plain and len(terms) > 1:
         phrase = Term(tuple(word for term in terms for word in term.words)).to_fts()
-    return ParsedQuery(text=text, match=" ".join(parts), terms=tuple(terms), phrase=phrase)
+    return ParsedQuery(
+        text=text,
+        match=match,
+        terms=tuple(terms),
+        phrase=phrase,
+        groups=tuple(tuple(g) for g in groups),
+    )
 
 
 # --- Dates ---------------------------------------------------------------------------------------
@@ -181,6 +350,13 @@ def date_range_sql(column: str, since: str = "", until: str = "") -> tuple[str, 
     Raises ``ValueError`` for a malformed bound.
     """
     conditions, params = [], []
+    if since and until:
+        first, last = check_date_prefix(since), check_date_prefix(until)
+        shared = min(len(first), len(last))
+        if first[:shared] > last[:shared]:
+            raise QueryError(
+                f"The range since {first} until {last} is empty: since comes after until."
+            )
     if since:
         conditions.append(f"{column} >= ?")
         params.append(check_date_prefix(since))
@@ -198,7 +374,7 @@ def hit_spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
     """The (start, end) of every word of ``text`` that the query matches (a word as
     ``WORD_PATTERN`` finds one, folded like the query): one folding and one regular-expression
     pass that stops only at the query's words."""
-    return query.hits_in(fold_in_place(text))
+    return query.hits_in(fold_in_place(text), text)
 
 
 def highlight(text: str, query: ParsedQuery, marks: tuple[str, str] = ("[", "]")) -> str:
@@ -225,7 +401,7 @@ def snippet(
     """About ``width`` words of ``text`` around the densest run of matched words, highlighted,
     with '…' where text was cut. The start of ``text`` if nothing matches."""
     folded = fold_in_place(text)
-    hits = query.hits_in(folded)
+    hits = query.hits_in(folded, text)
     return _snippet(text, folded, hits, marks, width)
 
 
@@ -320,26 +496,67 @@ def search_articles(
     """
     parsed = parse_query(query)
     limit = max(0, int(limit))
-    filters, params = date_range_sql("a.published", since, until)
-    author_words = folded_words(author)
-    if author_words:
-        filters = " AND ".join(f for f in (filters, "instr(fold(a.author), ?) > 0") if f)
-        params.append(" ".join(author_words))
+    filters, params = filter_sql("a", since=since, until=until, author=author)
     ranked: list[tuple[int, float]] = []
     # Phrase matches first (when the query has one), then the articles with the words side by
     # side in pieces (queries of three words or more), then the others with all the words; a
     # pass only runs when the passes before it do not fill the page. The first two look up
-    # the pair index: a few rare pair tokens instead of common syllables side by side.
-    passes = [(True, parsed.phrase_pairs), (True, parsed.pieces_pairs), (False, parsed.match)]
-    if parsed.phrase_pairs and not parsed.phrase:  # one quoted phrase: the pair pass is all
-        passes = passes[:1]
-    for pairs, match in ((p, m) for p, m in passes if m):
+    # the pair index (a few rare pair tokens instead of common syllables side by side), or the
+    # mark index for a query typed with marks on every word.
+    if parsed.phrase_marks:
+        passes = [(MARKS_TABLE, parsed.phrase_marks), (SEARCH_TABLE, parsed.match)]
+    else:
+        passes = [
+            (PAIRS_TABLE, parsed.phrase_pairs),
+            (PAIRS_TABLE, parsed.pieces_pairs),
+            (SEARCH_TABLE, parsed.match),
+        ]
+        if parsed.phrase_pairs and not parsed.phrase:  # one quoted phrase: the pair pass is all
+            passes = passes[:1]
+    for table, match in ((t, m) for t, m in passes if m):
         if len(ranked) >= limit:
             break
         seen = {id_ for id_, _ in ranked}
-        found = _best_ids(db, match, filters, params, limit + len(ranked), pairs)
+        # The marked phrase holds every word as typed: the marked-word conditions are implied.
+        restrictions = [] if match == parsed.phrase_marks else parsed.restrictions
+        found = _best_ids(db, match, filters, params, limit + len(ranked), table, restrictions)
         ranked += [hit for hit in found if hit[0] not in seen][: limit - len(ranked)]
     return [_hit(row, score, parsed, marks) for row, score in _with_texts(db, ranked)]
+
+
+def filter_sql(
+    alias: str, since: str = "", until: str = "", author: str = ""
+) -> tuple[str, list[str]]:
+    """SQL condition (or '') and parameters keeping the articles (table alias ``alias``)
+    published within ``since``..``until`` (inclusive ISO prefixes) whose byline contains
+    ``author`` with marks and case ignored (the ``fold`` function ``Archive`` registers)."""
+    filters, params = date_range_sql(f"{alias}.published", since, until)
+    author_words = folded_words(author)
+    if author_words:
+        filters = " AND ".join(f for f in (filters, f"instr(fold({alias}.author), ?) > 0") if f)
+        params.append(" ".join(author_words))
+    return filters, params
+
+
+def matching_ids(db: sqlite_utils.Database, query: str) -> list[int]:
+    """The ids of every article ``query`` finds (what ``search_articles`` would rank with no
+    limit), in id order. Raises ``QueryError`` like ``parse_query``."""
+    parsed = parse_query(query)
+    where, params = "", []
+    for condition, values in parsed.restrictions:
+        where += " AND " + condition.format(rowid=f"{SEARCH_TABLE}.rowid")
+        params += values
+    sql = (
+        f"SELECT {SEARCH_TABLE}.rowid FROM {SEARCH_TABLE} "
+        f"WHERE {SEARCH_TABLE} MATCH ? {where} ORDER BY {SEARCH_TABLE}.rowid"
+    )
+    try:
+        return [row[0] for row in db.execute(sql, [parsed.match, *params])]
+    except sqlite3.OperationalError as error:  # should not happen with quoted terms
+        raise QueryError(f"SQLite could not run the search {parsed.match!r}: {error}") from error
+
+
+_WEIGHTS = {SEARCH_TABLE: SEARCH_WEIGHTS, PAIRS_TABLE: PAIRS_WEIGHTS, MARKS_TABLE: MARKS_WEIGHTS}
 
 
 def _best_ids(
@@ -348,28 +565,30 @@ def _best_ids(
     filters: str,
     params: list[str],
     limit: int,
-    pairs: bool = False,
+    table: str = SEARCH_TABLE,
+    restrictions: list[tuple[str, list[str]]] | None = None,
 ) -> list[tuple[int, float]]:
-    """(id, bm25 score) of the best ``limit`` articles matching ``match`` in ``articles_fts``,
-    or in the pair index ``articles_fts_pairs`` if ``pairs``, best first (equal scores by id).
+    """(id, bm25 score) of the best ``limit`` articles matching ``match`` in the FTS5 index
+    ``table`` and meeting the query's ``restrictions``, best first (equal scores by id).
 
-    Only the index is read, plus the articles table when there are filters. bm25() with
+    Only the indexes are read, plus the articles table when there are filters. bm25() with
     explicit weights and SQLite's ORDER BY ... LIMIT is faster than FTS5's ``ORDER BY rank``,
     which (SQLite 3.40) sorts every match in a nested query of its own.
     """
-    table = PAIRS_TABLE if pairs else SEARCH_TABLE
-    weights = PAIRS_WEIGHTS if pairs else SEARCH_WEIGHTS
-    score = f"bm25({table}, {weights})"
-    join, where = "", ""
+    score = f"bm25({table}, {_WEIGHTS[table]})"
+    join, where, extra = "", "", []
+    for condition, values in restrictions or []:
+        where += " AND " + condition.format(rowid=f"{table}.rowid")
+        extra += values
     if filters:
         join = f"JOIN articles a ON a.id = {table}.rowid"
-        where = f"AND {filters}"
+        where += f" AND {filters}"
     sql = (
         f"SELECT {table}.rowid, {score} AS score FROM {table} {join} "
         f"WHERE {table} MATCH ? {where} ORDER BY score LIMIT ?"
     )
     try:
-        found = db.execute(sql, [match, *params, limit]).fetchall()
+        found = db.execute(sql, [match, *extra, *params, limit]).fetchall()
     except sqlite3.OperationalError as error:  # should not happen with quoted terms
         raise QueryError(f"SQLite could not run the search {match!r}: {error}") from error
     return sorted(found, key=lambda hit: (hit[1], hit[0]))
@@ -399,10 +618,10 @@ def _hit(row: tuple, score: float, parsed: ParsedQuery, marks: tuple[str, str]) 
     id_, url, title, published, author, lead, body = row
     text = body or ""
     folded = fold_in_place(text)
-    hits = parsed.hits_in(folded)
+    hits = parsed.hits_in(folded, text)
     if lead and not hits:
         lead_folded = fold_in_place(lead)
-        lead_hits = parsed.hits_in(lead_folded)
+        lead_hits = parsed.hits_in(lead_folded, lead)
         if lead_hits:
             text, folded, hits = lead, lead_folded, lead_hits
     return SearchHit(

@@ -3,8 +3,11 @@
 Storing is idempotent and loses nothing: an unchanged article moves ``last_seen`` and takes the
 latest extraction's derived fields (``_DERIVED_FIELDS``), no revision; a changed one updates the
 article row and adds one revision; no row is ever deleted. Each article is stored in its own
-transaction (or its own savepoint of the caller's transaction), and its pairs are indexed with
-it (archive.index), so the search indexes never lag behind the rows.
+transaction (or its own savepoint of the caller's transaction); the search indexes follow
+through their triggers (m001_base, m003_researchers), so they never lag behind the rows.
+
+The NULL rule: absent text is stored as NULL, never '' (``or_null``), what pandas (``isna``)
+and SQL (``IS NULL``) users expect; m003_researchers turned the '' of older rows into NULL.
 """
 
 from __future__ import annotations
@@ -15,9 +18,8 @@ from typing import Any, Literal
 import sqlite_utils
 
 from archive.errors import InvalidArticle
-from archive.index import index_pairs
 from archive.leaders.tables import index_article as index_leaders
-from archive.schema import SEARCH_COLUMNS, utc_now
+from archive.schema import utc_now
 from archive.transactions import write_transaction
 from crawler.article import Article, Attachment, Image
 
@@ -50,9 +52,9 @@ _INSERT_SQL = {
 }
 
 
-def _indexed_text(row: dict[str, Any]) -> tuple:
-    """The article's searched text, in ``SEARCH_COLUMNS`` order."""
-    return tuple(row[name] for name in SEARCH_COLUMNS)
+def or_null(value: Any) -> Any:
+    """Absent text is stored as NULL, never '' (the archive's NULL rule, docs/archive.md)."""
+    return None if value == "" else value
 
 
 def as_article(article: Article | dict[str, Any]) -> Article:
@@ -91,13 +93,12 @@ def store_article(
         raise InvalidArticle(f"article needs url, title and body: {record.url!r}")
     content_hash = record.compute_hash()  # of the content as it is now, never stale
     seen_at = record.fetched_at or utc_now()
-    row = {name: getattr(record, name) for name in _ARTICLE_FIELDS}
+    row = {name: or_null(getattr(record, name)) for name in _ARTICLE_FIELDS}
     row.update(content_hash=content_hash, year=year_of(record.published))
     with write_transaction(db):
         current = _article_row(db, record.url)
         if current is None:
             article_id = _insert_article(db, row, seen_at)
-            index_pairs(db, article_id, _indexed_text(row))
             revision_id = _add_revision(db, article_id, row, seen_at, run_id)
             _add_images(db, article_id, revision_id, record.images, record.attachments)
             index_leaders(db, article_id, record)
@@ -111,11 +112,7 @@ def store_article(
             )
             return "unchanged"
         row.update(last_seen=last_seen, removed_at=None, removed_reason=None)
-        indexed = db.execute(
-            "SELECT title, lead, body FROM articles WHERE id = ?", [article_id]
-        ).fetchone()
-        db.table("articles").update(article_id, row)
-        index_pairs(db, article_id, _indexed_text(row), old=indexed)
+        db.table("articles").update(article_id, row)  # the triggers index it
         revision_id = _add_revision(db, article_id, row, seen_at, run_id)
         _replace_images_if_changed(db, article_id, revision_id, record, seen_at)
         index_leaders(db, article_id, record)
@@ -170,10 +167,13 @@ def _add_images(
     for n, i in enumerate(images, start=1):
         _insert_row(
             db, "images",
-            {**link, "position": n, "src": i.src, "caption": i.caption, "credit": i.credit},
-        )
+            {**link, "position": n, "src": i.src, "caption": or_null(i.caption),
+             "credit": or_null(i.credit)},
+        )  # fmt: skip
     for n, a in enumerate(attachments, start=1):
-        _insert_row(db, "attachments", {**link, "position": n, "url": a.url, "title": a.title})
+        _insert_row(
+            db, "attachments", {**link, "position": n, "url": a.url, "title": or_null(a.title)}
+        )
 
 
 def _replace_images_if_changed(
@@ -185,10 +185,10 @@ def _replace_images_if_changed(
     for table, new_rows, columns in (
         (
             "images",
-            [(i.src, i.caption, i.credit) for i in record.images],
+            [(i.src, or_null(i.caption), or_null(i.credit)) for i in record.images],
             "src, caption, credit",
         ),
-        ("attachments", [(a.url, a.title) for a in record.attachments], "url, title"),
+        ("attachments", [(a.url, or_null(a.title)) for a in record.attachments], "url, title"),
     ):
         current = db.execute(
             f"SELECT {columns} FROM {table} WHERE article_id = ? AND replaced_at IS NULL "
@@ -231,7 +231,7 @@ def record_failure(
                 "url": url,
                 "reason": reason,
                 "http_status": http_status,
-                "detail": detail,
+                "detail": or_null(detail),
                 "run_id": run_id,
                 "failed_at": failed_at,
             }

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from datasette.app import Datasette
 
 METADATA_FILE = "datasette_metadata.json"
+# Search indexes only the search uses: hidden from the table list (still reachable by URL).
+HELPER_INDEXES = ("articles_fts_marks", "articles_fts_pairs")
 TEMPLATE_DATABASE = "tinlanhdao"
 
 
@@ -31,22 +33,33 @@ def static_metadata() -> dict[str, Any]:
     return json.loads(text)
 
 
-def metadata_for(path: str | Path) -> dict[str, Any]:
-    """Complete Datasette metadata for the archive at ``path``: the static file with every
-    table's and column's description added, keyed by the database name (the file's stem)."""
-    metadata = copy.deepcopy(static_metadata())
-    database = metadata["databases"].pop(TEMPLATE_DATABASE)
+def database_metadata() -> dict[str, Any]:
+    """The metadata of one archive database: the static file's, with every table's and
+    column's description added and the search indexes hidden from the table list."""
+    database = copy.deepcopy(static_metadata()["databases"][TEMPLATE_DATABASE])
     tables = database.setdefault("tables", {})
     for spec in TABLES.values():
         table = tables.setdefault(spec.name, {})
         table["description"] = spec.description
         table["columns"] = {c.name: c.description for c in spec.columns}
+    tables["articles"]["columns"]["published_date"] = (
+        "Publication date alone, YYYY-MM-DD (from published); null if the page gave none."
+    )
     tables.setdefault(SEARCH_TABLE, {}).update(
         description="Full-text index of articles (title, lead, body), kept in sync by triggers. "
         "Search it through the articles table's search box.",
         columns={c: f"Indexed text of articles.{c}" for c in SEARCH_COLUMNS},
     )
-    metadata["databases"][database_name(path)] = database
+    for index in HELPER_INDEXES:
+        tables.setdefault(index, {})["hidden"] = True
+    return database
+
+
+def metadata_for(path: str | Path) -> dict[str, Any]:
+    """Complete Datasette metadata for the archive at ``path``: the static file with every
+    table's and column's description added, keyed by the database name (the file's stem)."""
+    metadata = copy.deepcopy(static_metadata())
+    metadata["databases"] = {database_name(path): database_metadata()}
     return metadata
 
 
@@ -60,7 +73,9 @@ def build_datasette(path: str | Path) -> Datasette:
 
     The file is opened as mutable, so Datasette reads it with ``mode=ro`` connections that still
     see rows a running crawl adds (``immutable`` would not). Datasette writes nothing unless a
-    plugin asks; cells are HTML-escaped, so body_html is shown as text.
+    plugin asks; table cells are HTML-escaped, so body_html is shown as text there (the article
+    page renders it, cleaned again: see ``archive.datasette_plugin``). The project's plugins
+    (the archive's pages and the leader pages) load through their ``datasette`` entry points.
     """
     import importlib
 

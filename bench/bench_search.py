@@ -48,19 +48,14 @@ The measures, per query, median and p95 over repeated runs (warm cache):
   ranking) every match needs.
 
 Archive.search ranks in three groups (docs/archive.md, Search): the phrase and then the words
-side by side in pieces, both from the pair index ``articles_fts_pairs`` (m005, compact since
-m006), then all the words anywhere from ``articles_fts``; a group runs only when the ones before
-it leave room on the page. The "FTS index" size reported is ``articles_fts``'s; the pair
-index's is reported beside it.
+side by side in pieces, from the pair index ``articles_fts_pairs``, then all the words anywhere
+from ``articles_fts``; a group runs only when the ones before it leave room on the page. A
+query typed with marks (``Điều phối``, ``Đà Nẵng``) also looks its words up in the mark index
+``articles_fts_marks`` (they must match as typed), and takes its phrase from there when every
+word is marked. All three indexes are kept by triggers (m003_researchers), so storing pays for them.
+Their sizes are reported side by side.
 
-Last figures (100,000 articles, 2 CPUs shared, load about 2, two runs of the query part on one
-fresh archive): typical queries worst p95 6.1-6.2 ms (34-36 ms before m006 and the snippet
-work); speed-up vs LIKE all 119-128x for "Nguyễn Ngọc Hè" / "nguyen ngoc he" (the phrase is in
-10.6% of the articles, and bm25 scores them all: about 3.5 ms of the 5.7) and 175-538x for the
-others (before: 50-52x, 20-21x for "giai ngan von dau tu", 97-193x); broad queries 11-15 ms
-median (57-61 ms before); storing 466 articles/s wall clock in that run (429 in the last run
-before, at load 1.5; interleaved 40,000-article runs: 512-544 -> 653-710 articles/s of CPU
-time); pair index 274 MB (370 MB before) beside articles_fts' 326 MB, for 376 MB of text.
+Figures, with their date, machine load and command: bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -529,12 +524,11 @@ def run_queries(archive: Archive, args: argparse.Namespace, count: int) -> None:
     )
 
 
-SEARCH_INDEXES = ("articles_fts", "articles_fts_pairs")
+SEARCH_INDEXES = ("articles_fts", "articles_fts_pairs", "articles_fts_marks")
 
 
 def index_size(archive: Archive, table: str) -> int:
-    """Bytes of an FTS5 index: its segments, and its row sizes if it keeps them (the pair
-    index does not: columnsize=0)."""
+    """Bytes of an FTS5 index: its segments, and its row sizes if it keeps them."""
     size = archive.db.execute(f"SELECT sum(length(block)) FROM {table}_data").fetchone()[0]
     if archive.db.table(f"{table}_docsize").exists():
         size += archive.db.execute(
@@ -548,12 +542,15 @@ def report_sizes(archive: Archive, path: Path) -> None:
         "SELECT sum(length(CAST(title AS BLOB)) + length(CAST(lead AS BLOB)) "
         "+ length(CAST(body AS BLOB))) FROM articles"
     ).fetchone()[0]
-    index_bytes, pairs_bytes = (index_size(archive, table) for table in SEARCH_INDEXES)
+    index_bytes, pairs_bytes, marks_bytes = (
+        index_size(archive, table) for table in SEARCH_INDEXES
+    )
     mb = 1024 * 1024
     print(
         f"\nIndexed text (title+lead+body, UTF-8): {text_bytes / mb:,.0f} MB; "
         f"FTS index: {index_bytes / mb:,.0f} MB ({index_bytes / text_bytes:.2f}x the text); "
         f"pair index: {pairs_bytes / mb:,.0f} MB ({pairs_bytes / text_bytes:.2f}x); "
+        f"mark index: {marks_bytes / mb:,.0f} MB ({marks_bytes / text_bytes:.2f}x); "
         f"whole archive file: {path.stat().st_size / mb:,.0f} MB."
     )
 

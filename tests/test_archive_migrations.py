@@ -46,8 +46,9 @@ def test_migrations_are_recorded_in_order_and_run_once(db_path: Path) -> None:
     connection = sqlite3.connect(db_path)
     names = [row[0] for row in connection.execute("SELECT name FROM migrations ORDER BY id")]
     connection.close()
-    assert names == [m.__name__ for m in migrations.MIGRATIONS]
-    assert names == ["m001_base", "m002_leaders", "m003_held_changes"]
+    assert names == [m.__name__ for m in migrations.MIGRATIONS] == [
+        "m001_base", "m002_leaders", "m003_researchers", "m004_held_changes"
+    ]
 
 
 def test_a_later_migration_upgrades_an_archive_to_what_a_new_one_gets(

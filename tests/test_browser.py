@@ -1,6 +1,8 @@
 """The archive in a real browser: ``tinlanhdao serve`` as a user starts it, headless Chromium
-(Debian's package) driven by Playwright types "nong thon moi" into the articles search box and
-sees the seed article.
+(Debian's package) driven by Playwright: the articles reading list, an article page, searches
+typed into the box, and the charts of the database page. Each test saves a screenshot
+(1400x1000) in $TINLANHDAO_SCREENSHOTS if set, else in the test's temporary folder, for a person
+to look at.
 
 Needs ``pip install playwright`` (its wheel ships the driver; no ``playwright install``) and
 ``apt-get install -y chromium``; skipped with the reason if either is missing.
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +22,8 @@ from pathlib import Path
 
 import pytest
 from support.articles import build_archive, da_nang_article, other_article, seed_article
+
+from crawler.article import Article
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,12 +57,41 @@ def tinlanhdao_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "archive.cli"]
 
 
+# Written by us: an article where "đã" and "nâng" stand side by side, which an unmarked
+# "da nang" matches and a marked "Đà Nẵng" must not.
+DECOY = Article(
+    url="https://www.cantho.gov.vn/hoat-dong-lanh-dao-thanh-pho/nang-cap-duong",
+    title="Thành phố đã nâng cấp tuyến đường tỉnh 923",
+    body="Sở Giao thông vận tải đã nâng cấp tuyến đường, phục vụ người dân đi lại.",
+    published="2024-07-01",
+    author="Lan Anh",
+    fetched_at="2024-07-02T00:00:00Z",
+)
+# Written by us: active content a row written by another tool could carry; the article page
+# must render none of it.
+HOSTILE_HTML = (
+    "<p>Đoạn thứ nhất của bài.</p>"
+    "<script>window.__pwned = 'script'</script>"
+    '<img src="x" onerror="window.__pwned = \'onerror\'">'
+    '<p><a href="javascript:window.__pwned = \'link\'">liên kết</a></p>'
+    '<iframe src="data:text/html,<script>parent.__pwned=1</script>"></iframe>'
+    "<style>body { display: none }</style>"
+    "<p>Đoạn thứ hai của bài.</p>"
+)
+
+
 @pytest.fixture
 def served_archive(tmp_path: Path):
     """`tinlanhdao serve` on an archive holding the seed article; yields the base URL."""
     db_path = build_archive(
-        tmp_path / "tinlanhdao.db", [seed_article(), da_nang_article(), other_article(1)]
+        tmp_path / "tinlanhdao.db",
+        [seed_article(), da_nang_article(), other_article(1), DECOY],
     )
+    with sqlite3.connect(db_path) as conn:  # as another tool would write it
+        conn.execute(
+            "UPDATE articles SET body_html = ? WHERE url = ?", [HOSTILE_HTML, other_article(1).url]
+        )
+    conn.close()
     port = free_port()
     server = subprocess.Popen(
         [*tinlanhdao_command(), "serve", "--db", str(db_path), "--port", str(port)],
@@ -101,6 +135,127 @@ def test_search_box_finds_the_seed_article(served_archive: str) -> None:
             results = page.locator("table.rows-and-columns").inner_text()
             assert seed_article().title in results
             assert da_nang_article().title not in results
-            assert "1 row" in page.content()
+            assert "1 article for" in page.content()
         finally:
             browser.close()
+
+
+def screenshot(page, name: str, tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("TINLANHDAO_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+@pytest.fixture
+def browser_page():
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page(viewport={"width": 1400, "height": 1000})
+        finally:
+            browser.close()
+
+
+def test_articles_table_is_a_reading_list(served_archive: str, browser_page, tmp_path) -> None:
+    page = browser_page
+    page.goto(f"{served_archive}/tinlanhdao/articles")
+    rows = page.locator("table.tld-list tbody tr")
+    assert rows.count() == 4
+    first = rows.nth(0)
+    # Newest first: date, title (a link to the article page), author, excerpt, portal link.
+    assert first.locator("td.tld-date").inner_text() == "2024-07-01"
+    assert first.locator("td.tld-title a").inner_text() == DECOY.title
+    assert "đã nâng cấp tuyến đường" in first.locator(".tld-excerpt").inner_text()
+    assert first.locator("td.tld-author").inner_text() == "Lan Anh"
+    assert first.locator("td.tld-link a").get_attribute("href") == DECOY.url
+    # The rows start on the first screen; column descriptions are folded away.
+    assert first.bounding_box()["y"] < 1000
+    assert not page.locator("dl.column-descriptions").is_visible()
+    assert page.locator("details.tld-columns summary").is_visible()
+    assert "body_html" not in page.locator("table.tld-list").inner_text()
+    screenshot(page, "articles-table", tmp_path)
+    page.click("text=Show every column")
+    assert "_view=columns" in page.url
+    headers = page.locator("table.rows-and-columns th").all_inner_texts()
+    assert {"body_html", "content_hash", "published_date"} <= {h.strip() for h in headers}
+
+
+def test_article_page_reads_like_the_article(served_archive: str, browser_page, tmp_path) -> None:
+    page = browser_page
+    page.goto(f"{served_archive}/tinlanhdao/articles")
+    page.click(f"text={da_nang_article().title}")
+    article = page.locator("article.tld-article")
+    assert article.locator("h1").inner_text() == da_nang_article().title
+    assert article.locator(".tld-meta").inner_text() == (
+        "2024-06-05 · Minh Huyền · Tin hoạt động của Lãnh đạo Thành phố"
+    )
+    paragraphs = article.locator(".tld-body p").all_inner_texts()
+    assert paragraphs == da_nang_article().body.split("\n\n")
+    assert article.locator("figcaption").inner_text() == "Quang cảnh buổi làm việc (Xuân Giang)"
+    aside = page.locator(".tld-aside")
+    assert aside.locator("a", has_text="Biên bản").get_attribute("href") == (
+        "https://example.org/bien-ban.pdf"
+    )
+    assert "Revisions (1)" in aside.inner_text()
+    assert "2024-06-06T01:00:00Z" in aside.inner_text()
+    assert aside.locator(f'a[href="{da_nang_article().url}"]').count() == 1
+    screenshot(page, "article-page", tmp_path)
+
+
+def test_article_page_runs_nothing_from_the_body(served_archive: str, browser_page) -> None:
+    page = browser_page
+    page.goto(f"{served_archive}/tinlanhdao/articles")
+    page.click(f"text={other_article(1).title}")
+    body = page.locator(".tld-body")
+    paragraphs = body.locator("p").all_inner_texts()
+    assert paragraphs[0] == "Đoạn thứ nhất của bài." and paragraphs[-1] == "Đoạn thứ hai của bài."
+    for link in body.locator("a").all():
+        link.click()
+    assert page.evaluate("window.__pwned") is None
+    html = body.inner_html()
+    for active in ("<script", "onerror", "javascript:", "<iframe", "<style"):
+        assert active not in html
+    assert page.locator("body").is_visible()
+
+
+def test_search_is_ranked_and_respects_tone_marks(
+    served_archive: str, browser_page, tmp_path
+) -> None:
+    page = browser_page
+    page.goto(f"{served_archive}/tinlanhdao/articles")
+    page.fill("#_search", "Đà Nẵng")
+    with page.expect_navigation():
+        page.press("#_search", "Enter")
+    titles = page.locator("table.tld-list td.tld-title > a").all_inner_texts()
+    assert titles == [da_nang_article().title]  # not "đã nâng cấp"
+    assert page.locator("table.tld-list mark").first.inner_text() == "Đà"
+    screenshot(page, "search-marked", tmp_path)
+    page.fill("#_search", "da nang")
+    with page.expect_navigation():
+        page.press("#_search", "Enter")
+    titles = page.locator("table.tld-list td.tld-title > a").all_inner_texts()
+    # Unmarked, every spelling: "đã nâng" side by side (in the decoy's title) counts too.
+    assert set(titles[:2]) == {da_nang_article().title, DECOY.title}
+    screenshot(page, "search-unmarked", tmp_path)
+    page.fill("#_search", "NOT nong")
+    with page.expect_navigation():
+        page.press("#_search", "Enter")
+    assert "needs at least one word" in page.locator(".tld-error").inner_text()
+
+
+def test_home_page_charts_have_drawn_marks(served_archive: str, browser_page, tmp_path) -> None:
+    page = browser_page
+    page.goto(f"{served_archive}/tinlanhdao")
+    charts = page.locator("svg.tld-chart")
+    assert charts.count() == 3
+    monthly = charts.nth(0).locator("rect.tld-bar")
+    heights = [float(bar.get_attribute("height")) for bar in monthly.all()]
+    # 2022-03 .. 2024-07: 29 months, four of them with an article.
+    assert len(heights) == 29 and sum(1 for h in heights if h > 0) == 4
+    box = monthly.nth(0).bounding_box()
+    assert box["width"] > 0 and box["height"] > 0
+    authors = [t.text_content() for t in charts.nth(1).locator("title").all()]
+    assert "Kim Xuyến: 1" in authors
+    screenshot(page, "charts", tmp_path)

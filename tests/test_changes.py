@@ -305,7 +305,7 @@ def test_changes_held_by_a_run_that_died_are_abandoned_by_the_next(tmp_path):
 def test_the_migration_is_recorded(tmp_path):
     with Archive(tmp_path / "a.db") as archive:
         names = [r for (r,) in rows(archive, "select name from migrations")]
-    assert names[-1] == "m003_held_changes"
+    assert names[-1] == "m004_held_changes"
     connection = sqlite3.connect(tmp_path / "a.db")
     tables = {r for (r,) in connection.execute("select name from sqlite_master")}
     assert {"held_runs", "held_changes"} <= tables

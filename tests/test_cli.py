@@ -116,7 +116,7 @@ def test_any_text_is_a_valid_query(db_path: Path, query: str, separate: bool) ->
 
 
 @pytest.mark.parametrize(
-    "command", [["search", "x"], ["show", "1"], ["stats"], ["export"], ["serve"]]
+    "command", [["search", "x"], ["show", "1"], ["stats"], ["export"], ["serve"], ["list"]]
 )
 def test_missing_archive_says_how_to_create_one(tmp_path: Path, command: list[str]) -> None:
     result = run(*command, "--db", tmp_path / "nothing.db")
@@ -245,7 +245,7 @@ def test_extract_several_files_with_failures(tmp_path: Path, fake_extraction: li
 @pytest.mark.parametrize(
     "command",
     [[], ["search"], ["show"], ["stats"], ["export"], ["serve"], ["extract"], ["migrate"],
-     ["reindex"], ["metadata"]],
+     ["reindex"], ["metadata"], ["list"]],
 )  # fmt: skip
 def test_every_command_has_short_help_with_an_example(command: list[str]) -> None:
     result = run(*command, "-h")

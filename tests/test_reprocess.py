@@ -80,7 +80,7 @@ def test_dropping_the_author_then_restoring_the_rule(archive_path, monkeypatch):
     counts = revision_count(archive_path)
     for article_id, row in dropped.items():
         old = before[article_id]
-        assert row["author"] == ""
+        assert row["author"] is None  # absent is NULL (m003_researchers)
         assert counts[article_id] == (2 if article_id in with_author else 1)
         assert row["extractor_version"] == "test+no-author"
         # Not a fetch: last_seen and first_seen stay; the capture is the one read.
@@ -91,7 +91,7 @@ def test_dropping_the_author_then_restoring_the_rule(archive_path, monkeypatch):
     for revision in newest:
         if revision["article_id"] in with_author:
             article = dropped[revision["article_id"]]
-            assert revision["run_id"] is None and revision["author"] == ""
+            assert revision["run_id"] is None and revision["author"] is None
             assert revision["capture_id"] == article["capture_id"]
             assert revision["extractor_version"] == "test+no-author"
             [capture] = query(archive_path, "select fetched_at from captures where id = ?",
@@ -166,7 +166,7 @@ def test_reprocessing_keeps_removal_marks(archive_path, monkeypatch):
     assert run("reprocess", "--url", article["url"], "--db", str(archive_path)).exit_code == 0
     [after] = query(archive_path, "select * from articles where id = ?", article["id"])
     assert (after["removed_at"], after["removed_reason"]) == ("2026-01-01T00:00:00Z", "http_404")
-    assert after["author"] == ""
+    assert after["author"] is None
 
 
 def test_missing_warc_files_are_reported_not_a_traceback(archive_path):

@@ -40,7 +40,10 @@ CREATE TABLE articles (
    removed_reason TEXT,
    capture_id INTEGER,
    extractor_version TEXT
-);
+, published_date TEXT GENERATED ALWAYS AS (
+  CASE WHEN published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+       THEN substr(published, 1, 10) END
+) VIRTUAL);
 
 -- table articles_fts
 CREATE VIRTUAL TABLE articles_fts USING fts5(title, lead, body,
@@ -86,9 +89,51 @@ CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
          ELSE coalesce(new.body, '') END);
 END;
 
+-- table articles_fts_marks
+CREATE VIRTUAL TABLE articles_fts_marks USING fts5(
+  title, lead, body,
+  content='articles', content_rowid='id',
+  tokenize='unicode61 remove_diacritics 0'
+);
+
+-- table articles_fts_marks_config
+CREATE TABLE 'articles_fts_marks_config'(k PRIMARY KEY, v) WITHOUT ROWID;
+
+-- table articles_fts_marks_data
+CREATE TABLE 'articles_fts_marks_data'(id INTEGER PRIMARY KEY, block BLOB);
+
+-- trigger articles_fts_marks_delete
+CREATE TRIGGER articles_fts_marks_delete AFTER DELETE ON articles BEGIN
+  INSERT INTO articles_fts_marks(articles_fts_marks, rowid, title, lead, body)
+  VALUES ('delete', old.id, old.title, old.lead, old.body);
+END;
+
+-- table articles_fts_marks_docsize
+CREATE TABLE 'articles_fts_marks_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
+-- table articles_fts_marks_idx
+CREATE TABLE 'articles_fts_marks_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- trigger articles_fts_marks_insert
+CREATE TRIGGER articles_fts_marks_insert AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts_marks(rowid, title, lead, body)
+  VALUES (new.id, new.title, new.lead, new.body);
+END;
+
+-- trigger articles_fts_marks_update
+CREATE TRIGGER articles_fts_marks_update AFTER UPDATE OF title, lead, body ON articles BEGIN
+  INSERT INTO articles_fts_marks(articles_fts_marks, rowid, title, lead, body)
+  VALUES ('delete', old.id, old.title, old.lead, old.body);
+  INSERT INTO articles_fts_marks(rowid, title, lead, body)
+  VALUES (new.id, new.title, new.lead, new.body);
+END;
+
 -- table articles_fts_pairs
-CREATE VIRTUAL TABLE articles_fts_pairs USING fts5(body, lead, title,
-   content='', columnsize=0, tokenize="unicode61 remove_diacritics 0 tokenchars '_'");
+CREATE VIRTUAL TABLE articles_fts_pairs USING fts5(
+  body, lead, title,
+  content='',
+  tokenize="unicode61 remove_diacritics 2 tokenchars '_'"
+);
 
 -- table articles_fts_pairs_config
 CREATE TABLE 'articles_fts_pairs_config'(k PRIMARY KEY, v) WITHOUT ROWID;
@@ -96,8 +141,35 @@ CREATE TABLE 'articles_fts_pairs_config'(k PRIMARY KEY, v) WITHOUT ROWID;
 -- table articles_fts_pairs_data
 CREATE TABLE 'articles_fts_pairs_data'(id INTEGER PRIMARY KEY, block BLOB);
 
+-- trigger articles_fts_pairs_delete
+CREATE TRIGGER articles_fts_pairs_delete BEFORE DELETE ON articles BEGIN
+  INSERT INTO articles_fts_pairs(articles_fts_pairs, rowid, body, lead, title)
+  SELECT 'delete', id, body, lead, title FROM articles_pair_text WHERE id = old.id;
+END;
+
+-- table articles_fts_pairs_docsize
+CREATE TABLE 'articles_fts_pairs_docsize'(id INTEGER PRIMARY KEY, sz BLOB);
+
 -- table articles_fts_pairs_idx
 CREATE TABLE 'articles_fts_pairs_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID;
+
+-- trigger articles_fts_pairs_insert
+CREATE TRIGGER articles_fts_pairs_insert AFTER INSERT ON articles BEGIN
+  INSERT INTO articles_fts_pairs(rowid, body, lead, title)
+  SELECT id, body, lead, title FROM articles_pair_text WHERE id = new.id;
+END;
+
+-- trigger articles_fts_pairs_reindex
+CREATE TRIGGER articles_fts_pairs_reindex AFTER UPDATE OF title, lead, body ON articles BEGIN
+  INSERT INTO articles_fts_pairs(rowid, body, lead, title)
+  SELECT id, body, lead, title FROM articles_pair_text WHERE id = new.id;
+END;
+
+-- trigger articles_fts_pairs_unindex
+CREATE TRIGGER articles_fts_pairs_unindex BEFORE UPDATE OF title, lead, body ON articles BEGIN
+  INSERT INTO articles_fts_pairs(articles_fts_pairs, rowid, body, lead, title)
+  SELECT 'delete', id, body, lead, title FROM articles_pair_text WHERE id = old.id;
+END;
 
 -- trigger articles_fts_update
 CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, lead, body ON articles BEGIN
@@ -122,6 +194,38 @@ CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, lead, body ON articles
          replace(replace(coalesce(new.body, ''), 'đ', 'd'), 'Đ', 'D')
          ELSE coalesce(new.body, '') END);
 END;
+
+-- view articles_pair_text
+CREATE VIEW articles_pair_text AS
+SELECT chunks.id AS id,
+  coalesce((SELECT group_concat(w || '_' || nxt, ' ') FROM (
+      SELECT value AS w, lead(value) OVER (ORDER BY key) AS nxt FROM json_each(chunks.body)
+    ) WHERE nxt IS NOT NULL), '') AS body,
+  coalesce((SELECT group_concat(w || '_' || nxt, ' ') FROM (
+      SELECT value AS w, lead(value) OVER (ORDER BY key) AS nxt FROM json_each(chunks.lead)
+    ) WHERE nxt IS NOT NULL), '') AS lead,
+  coalesce((SELECT group_concat(w || '_' || nxt, ' ') FROM (
+      SELECT value AS w, lead(value) OVER (ORDER BY key) AS nxt FROM json_each(chunks.title)
+    ) WHERE nxt IS NOT NULL), '') AS title
+FROM (
+  SELECT spaced.id AS id,
+    '[' || replace(json_quote(spaced.body), ' ', '","') || ']' AS body,
+    '[' || replace(json_quote(spaced.lead), ' ', '","') || ']' AS lead,
+    '[' || replace(json_quote(spaced.title), ' ', '","') || ']' AS title
+  FROM (
+    SELECT id,
+      trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+        coalesce(body, ''), 'đ', 'd'), 'Đ', 'D'), char(10), ' '), char(13), ' '), char(9), ' '),
+        '  ', ' '), '  ', ' '), '  ', ' '), '  ', ' ')) AS body,
+      trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+        coalesce(lead, ''), 'đ', 'd'), 'Đ', 'D'), char(10), ' '), char(13), ' '), char(9), ' '),
+        '  ', ' '), '  ', ' '), '  ', ' '), '  ', ' ')) AS lead,
+      trim(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+        coalesce(title, ''), 'đ', 'd'), 'Đ', 'D'), char(10), ' '), char(13), ' '), char(9), ' '),
+        '  ', ' '), '  ', ' '), '  ', ' '), '  ', ' ')) AS title
+    FROM articles
+  ) AS spaced
+) AS chunks;
 
 -- table attachments
 CREATE TABLE attachments (
@@ -234,6 +338,9 @@ CREATE INDEX idx_articles_portal_id ON articles (portal_id);
 
 -- index idx_articles_published
 CREATE INDEX idx_articles_published ON articles (published);
+
+-- index idx_articles_published_date
+CREATE INDEX idx_articles_published_date ON articles (published_date);
 
 -- index idx_articles_removed_at
 CREATE INDEX idx_articles_removed_at ON articles (removed_at);

@@ -250,10 +250,43 @@ def m003_researchers(db: sqlite_utils.Database) -> None:
     run_script(db, M003_RESEARCHERS)
 
 
+M004_HELD_CHANGES = """
+CREATE TABLE held_runs (
+   run_id INTEGER PRIMARY KEY REFERENCES crawl_runs(id),
+   started_at TEXT NOT NULL,
+   settled_at TEXT
+);
+CREATE TABLE held_changes (
+   id INTEGER PRIMARY KEY,
+   run_id INTEGER REFERENCES crawl_runs(id),
+   article_id INTEGER REFERENCES articles(id),
+   url TEXT NOT NULL,
+   text_key TEXT NOT NULL,
+   status TEXT NOT NULL,
+   reason TEXT NOT NULL DEFAULT '',
+   article TEXT NOT NULL,
+   fetched_at TEXT,
+   decided_at TEXT,
+   kept_capture_id INTEGER,
+   kept_extractor_version TEXT
+);
+CREATE INDEX held_changes_run_text ON held_changes(run_id, text_key);
+CREATE INDEX held_changes_url ON held_changes(url);
+CREATE INDEX held_changes_status ON held_changes(status);
+"""
+
+
+def m004_held_changes(db: sqlite_utils.Database) -> None:
+    """Issue 16: the crawl runs that hold their changes until their end, and the pages judged
+    not the article with the changes held (archive.changeguard; described in archive.schema)."""
+    run_script(db, M004_HELD_CHANGES)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_base,
     m002_leaders,  # archive/leaders/tables.py, beside the rules that fill its tables
     m003_researchers,  # archive/researchers_schema.py
+    m004_held_changes,
 ]
 
 

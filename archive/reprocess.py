@@ -8,8 +8,9 @@ so it never pretends the page was seen again: ``last_seen`` and the ``removed_at
 ``removed_reason`` marks are kept as they were, the new revision's ``fetched_at`` is the
 capture's fetch time and its ``run_id`` is null. The article's provenance (``capture_id``,
 ``extractor_version``) names the capture read and the extractor that read it; the new revision
-gets the same. A capture that no longer parses (``NotAnArticle``) or cannot be read is reported
-and the stored article left untouched.
+gets the same. A capture that no longer parses (``NotAnArticle``) or cannot be read, or whose
+page is not the article (``archive.changeguard``: a notice, a soft 404), is reported and the stored
+article left untouched.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive import changeguard
 from archive.captures import CaptureError, Captures
 from archive.errors import InvalidArticle
 from archive.store import Archive
@@ -197,6 +199,8 @@ def _store(
             outcome = archive.store_article(article)
         except InvalidArticle as error:
             return _problem(row, f"invalid: {error}")
+        if outcome == "refused":  # not the article (archive.changeguard): nothing else changes
+            return _problem(row, f"not_the_article:{changeguard.refusal_of(archive, article.url)}")
         # Not a fetch: the article was not seen again and did not come back.
         db.execute(
             "UPDATE articles SET last_seen = ?, removed_at = ?, removed_reason = ? WHERE id = ?",

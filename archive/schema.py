@@ -303,6 +303,38 @@ TABLES: dict[str, TableSpec] = {
 
 TABLES.update((n, _table(n, d, *c)) for n, (d, c) in LEADER_TABLES.items())  # m002_leaders
 
+# Issue 16's tables (archive.changeguard; created by migrations.m004_held_changes).
+TABLES.update({spec.name: spec for spec in (
+    _table(
+        "held_runs",
+        "Crawl runs that hold their changes until their end (archive/changeguard.py).",
+        ("run_id", int, "The crawl run (crawl_runs.id)."),
+        ("started_at", str, "UTC time the run began holding."),
+        ("settled_at", str, "UTC time its held changes were settled; null while running (or if "
+                            "it died)."),
+    ),
+    _table(
+        "held_changes",
+        "Pages judged not the article, and changes a crawl run held until its end "
+        "(archive/changeguard.py, archive/changes.py).",
+        ("id", int, "Row id."),
+        ("run_id", int, "The crawl run (crawl_runs.id); null for tinlanhdao reprocess."),
+        ("article_id", int, "The archived article (articles.id); null for a URL not archived."),
+        ("url", str, "The article's URL."),
+        ("text_key", str, "Digest of the page's title and body: equal for the same text under "
+                          "any URL."),
+        ("status", str, "'held', 'stored', 'mass_change', 'abandoned', 'refused', "
+                        "'suspected_removal' or 'removal_confirmed'."),
+        ("reason", str, "The signals that refused the page ('notice:removed+replaced')."),
+        ("article", str, "The extracted page as JSON (the record the crawl would have stored)."),
+        ("fetched_at", str, "UTC time the page was fetched."),
+        ("decided_at", str, "UTC time of the status; null while held."),
+        ("kept_capture_id", int, "The article's capture_id when the change was held (given back "
+                                 "if the change is kept out)."),
+        ("kept_extractor_version", str, "The article's extractor_version then."),
+    ),
+)})  # fmt: skip
+
 
 def utc_now() -> str:
     """The current UTC time as ISO 8601 with 'Z', to the second."""

@@ -2,7 +2,8 @@
 
 A small façade over the modules that do the work, in the order the data flows:
 ``archive.runs`` (the crawl runs), ``archive.storing`` (articles with their revisions, failures,
-removals), ``archive.reading`` and ``archive.search`` (lookups, articles, statistics, search),
+removals), ``archive.changeguard`` (its hook: pages that are not the article, changes held until a
+run's end), ``archive.reading`` and ``archive.search`` (lookups, articles, statistics, search),
 and ``archive.housekeeping`` (the connection's settings, the WAL). Opening it writable applies
 the pending migrations (``archive.migrations``).
 """
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from archive import housekeeping, index, migrations, reading, runs, storing
+from archive import changeguard, housekeeping, index, migrations, reading, runs, storing
 from archive.errors import (
     ArchiveEmpty,
     ArchiveError,
@@ -142,11 +143,15 @@ class Archive:
 
     def store_article(
         self, article: Article | dict[str, Any], run_id: int | None = None
-    ) -> StoreOutcome:
+    ) -> StoreOutcome | changeguard.GuardOutcome:
         """Store one article in its own transaction (a savepoint inside ``batch``); return
-        "new", "changed" or "unchanged" (see ``archive.storing.store_article``). Then, outside
-        a transaction, keep the WAL bounded."""
-        outcome = storing.store_article(self.db, article, run_id)
+        "new", "changed" or "unchanged" (see ``archive.storing.store_article``), or the guard's
+        "refused" or "held", which change nothing of the article (``archive.changeguard``: a page
+        that is not the article; a change a crawl run holds until its end). Then, outside a
+        transaction, keep the WAL bounded."""
+        with write_transaction(self.db):  # the guard's judgement and the store, as one
+            outcome = changeguard.intercept(self.db, article, run_id) or storing.store_article(
+                self.db, article, run_id)
         self._stored_since_check += 1
         if not self.db.conn.in_transaction:  # a checkpoint waits for the enclosing one's end
             self._check_wal()

@@ -1,9 +1,9 @@
 """Write transactions that take SQLite's write lock when they begin.
 
-Two processes write one archive during a crawl: the crawl itself (runs, failures, removals)
-and its writer process (articles, captures). A transaction begun with a plain ``BEGIN`` reads
-from a snapshot taken at its first statement and asks for the write lock only at its first
-write; if the other process committed in between, SQLite refuses that write at once ("database
+More than one connection may write one archive at once: a crawl, ``tinlanhdao reprocess`` or
+another command. A transaction begun with a plain ``BEGIN`` reads from a snapshot taken at its
+first statement and asks for the write lock only at its first write; if another connection
+committed in between, SQLite refuses that write at once ("database
 is locked", without waiting the busy timeout), because the snapshot is stale. ``BEGIN
 IMMEDIATE`` asks for the write lock first, waiting for it up to the busy timeout, so a
 transaction never writes from a stale snapshot.

@@ -4,7 +4,8 @@
 is not ISO 8601. ``StorePipeline`` (300) stores Articles, records PageFailures and marks
 RemovedArticles through the run's write path (``crawler.run.CrawlRun``'s recorder), each item
 all or nothing, and counts what it stored in the stats (``tinlanhdao/stored/<outcome>``). An
-item is handed on once it is committed. The pipelines never write SQL themselves.
+item is handed on once it is committed; a page the archive refused as not the article
+(archive.changeguard) is dropped. The pipelines never write SQL themselves.
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ class StorePipeline:
                 self._count("failed")
             else:
                 record = item if isinstance(item, Article) else ItemAdapter(item).asdict()
-                self._count(await maybe_deferred_to_future(self.recorder.store(record)))
+                outcome = await maybe_deferred_to_future(self.recorder.store(record))
+                self._count(outcome)
+                if outcome == "refused":
+                    self._refused(item)
         except InvalidArticle as error:
             raise DropItem(f"not stored: {error}: {ItemAdapter(item).get('url')}") from error
         except STORAGE_ERRORS as error:
@@ -103,6 +107,17 @@ class StorePipeline:
 
     def _count(self, outcome: str) -> None:
         self.crawler.stats.inc_value(f"tinlanhdao/stored/{outcome}")
+
+    def _refused(self, item: Any) -> None:
+        """A page that is not the article (archive.changeguard, which recorded it in failures):
+        counted as a page that is not an article, and dropped, so nothing names it as the
+        article's source."""
+        stats = self.crawler.stats
+        stats.inc_value("tinlanhdao/stored/failed")
+        stats.inc_value("tinlanhdao/articles", -1)
+        stats.inc_value(f"tinlanhdao/layout/{ItemAdapter(item).get('layout') or ''}", -1)
+        stats.inc_value("tinlanhdao/not_article/not_the_article")
+        raise DropItem(f"Not the article (a notice page; see failures): {item.url}")
 
     def _removed(self, item: RemovedArticle, marked: bool | None) -> None:
         if marked is None:

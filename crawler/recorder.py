@@ -12,8 +12,9 @@ arrived while the previous batch was being written, up to BATCH):
   article, failure or removal in its own savepoint, so each succeeds or fails alone; an error
   that ends the transaction fails the whole batch;
 - an article is stored together with its provenance, the capture of its URL and the extractor
-  version, in one savepoint (this is the only place provenance is set). An article whose page
-  could not be captured is refused: nothing is archived without its original.
+  version, in one savepoint (this is the only place provenance is set); a page the archive
+  refuses as not the article (archive.changeguard) is not linked to it. An article whose
+  page could not be captured is refused: nothing is archived without its original.
 
 Every call returns a Deferred that fires once its batch is committed, so a stored article is
 on disk when the pipeline hands it on. A write that fails because of the storage itself (an
@@ -100,7 +101,8 @@ class Recorder:
 
     def store(self, article: Any) -> Deferred:
         """Store an article (an Article or a dict) with its provenance; fires with "new",
-        "changed" or "unchanged"."""
+        "changed" or "unchanged", or with archive.changeguard's "held" (a change that waits
+        for the run's end) or "refused" (not the article: no provenance is set)."""
         return self._ask(lambda: self._store(as_article(article)))
 
     def record_failure(self, url: str, reason: str, **details: Any) -> Deferred:
@@ -214,7 +216,7 @@ class Recorder:
             raise NotCaptured(f"not stored: the page could not be captured: {record.url}")
         with write_transaction(self.archive.db):
             outcome = self.archive.store_article(record, self.run_id)
-            if captured:
+            if captured and outcome != "refused":  # a page that is not the article is no source
                 self.captures.set_provenance(record.url, capture_id, self.extractor,
                                              record.fetched_at)  # fmt: skip
         return outcome

@@ -9,8 +9,11 @@ However the spider is started (``scrapy crawl``, ``CrawlerProcess``, Scrapyd), t
   as killed, starts the run record and puts its id in the stats (``tinlanhdao/run_id``);
 - opens the run's one write path, ``crawler.recorder.Recorder``, which the store pipeline and
   the capture middleware reach with ``crawler.get_extension(CrawlRun)``;
+- makes the run hold its changes until its end (``archive.changeguard.begin_run``); an
+  operator accepts a mass change with ``-a accept_mass_change=1``;
 - when the spider closes: writes out what is queued, judges the run once
-  (``crawler.runhealth.assess``), records the verdict and the counts in the run record, puts
+  (``crawler.runhealth.assess``), stores the held changes or, for a mass change, keeps them
+  out (``changeguard.settle_run``), records the verdict and the counts in the run record, puts
   the exit status in the stats (``tinlanhdao/exit_status``, which ``scrapy crawl`` exits with)
   and logs the summary, the last thing the run prints.
 """
@@ -27,7 +30,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
-from archive import Archive, ArchiveError, default_archive_path, guard
+from archive import Archive, ArchiveError, changeguard, default_archive_path, guard
 from archive.captures import Captures, default_warc_dir
 from crawler.capture import DEFAULT_MAX_BYTES, WarcCapture
 from crawler.recorder import Recorder
@@ -35,6 +38,7 @@ from crawler.runhealth import (
     EXIT_CODES,
     EXIT_LOCKED,
     STORAGE_ERROR,
+    Verdict,
     assess,
     layout_counts,
     summary_lines,
@@ -104,6 +108,7 @@ class CrawlRun:
                 spider=spider.name, mode=str(getattr(spider, "mode", "") or ""),
                 start_url=str(getattr(spider, "start_url", "") or ""),
             )  # fmt: skip
+            changeguard.begin_run(self.archive, self.run_id)  # changes wait for the run's end
         except STORAGE_ERRORS as error:
             self.storage_failed(error)
             raise CloseSpider("storage_failed") from error
@@ -111,6 +116,8 @@ class CrawlRun:
             logger.warning("Archive %s: %d earlier run(s) had died unfinished; marked killed",
                            self.archive_path, abandoned)  # fmt: skip
         stats.set_value(RUN_ID, self.run_id)
+        if str(getattr(spider, "accept_mass_change", "")).lower() in ("1", "true", "yes"):
+            stats.set_value("tinlanhdao/accept_mass_change", 1)  # -a accept_mass_change=1
         self.recorder = Recorder(self.archive, self._warc(), self.run_id, self.storage_failed)
 
     def _warc(self) -> WarcCapture | None:
@@ -164,6 +171,7 @@ class CrawlRun:
                 stats.set_value("tinlanhdao/warc/files", len(self.recorder.warc.files))
             values = dict(stats.get_stats(), finish_reason=reason)
             verdict = assess(values, self.crawler.settings)
+            self._settle(values, verdict)
             stats.set_value(EXIT_STATUS, verdict.exit_status)
             stats.set_value("tinlanhdao/problems", list(verdict.problems))
             self._finish(values, verdict.exit_status, verdict.problems)
@@ -171,6 +179,28 @@ class CrawlRun:
             (logger.warning if verdict.problems else logger.info)("%s", block)
         finally:
             self._close()
+
+    def _settle(self, values: dict[str, Any], verdict: Verdict) -> None:
+        """Store the run's held changes as revisions, or keep them out when the verdict is a
+        mass change (archive.changeguard); count the stored ones as changed. If the archive
+        cannot be written, say so in one line; the verdict gains storage_failed."""
+        assert self.archive is not None and self.run_id is not None
+        keep_out = "mass_change" in verdict.problems
+        try:
+            settled = changeguard.settle_run(self.archive, self.run_id, store=not keep_out)
+        except STORAGE_ERRORS as error:
+            logger.error("Cannot store the held changes of run %s in %s: %s", self.run_id,
+                         self.archive_path, error)  # fmt: skip
+            values[STORAGE_ERROR] = f"{type(error).__name__}: {error}"[:500]
+            self.crawler.stats.set_value(STORAGE_ERROR, values[STORAGE_ERROR])
+            if "storage_failed" not in verdict.problems:
+                verdict.problems.insert(0, "storage_failed")
+            verdict.exit_status = max(verdict.exit_status, EXIT_CODES["storage_failed"])
+            return
+        if settled.stored:
+            self.crawler.stats.inc_value("tinlanhdao/stored/changed", settled.stored)
+            values["tinlanhdao/stored/changed"] = self.crawler.stats.get_value(
+                "tinlanhdao/stored/changed")
 
     def _close(self) -> None:
         if self.archive is not None:

@@ -14,6 +14,11 @@ code   problem                       meaning
 8      ``extraction_error``          extracting a page raised an error: a bug, see the log
 9      ``robots_forbidden``          robots.txt forbids the section's listing to our User-Agent
 10     ``storage_failed``            the archive or a WARC file could not be written
+11     ``not_the_article``           over FAILURE_THRESHOLD of the article pages were notices
+                                     (soft 404, maintenance, login...): nothing changed
+12     ``mass_change``               over MASS_CHANGE_SHARE of the archived articles fetched
+                                     would change at once: none is stored (archive.changeguard);
+                                     ``-a accept_mass_change=1`` accepts them
 75     (crawler.run)                 another run holds the archive's lock
 =====  ============================  ========================================================
 
@@ -37,6 +42,8 @@ EXIT_CODES = {
     "extraction_error": 8,
     "robots_forbidden": 9,
     "storage_failed": 10,
+    "not_the_article": 11,
+    "mass_change": 12,
 }
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 STORAGE_ERROR = "tinlanhdao/storage_error"  # the stat naming the write that failed
@@ -97,17 +104,41 @@ def assess(stats: dict[str, Any], settings: Any = None) -> Verdict:
     attempted = articles + failed
     if failed and attempted and failed / attempted > threshold:
         problems.append("failures_over_threshold")
+    refused = int(stats.get("tinlanhdao/stored/refused", 0))
+    if refused and attempted and refused / attempted > threshold:
+        problems.append("not_the_article")
     fallback = layout_counts(stats).get("fallback", 0)
     if articles >= drift_min and fallback == articles:
         problems.append("layout_drift")
+    if is_mass_change(stats, settings):
+        problems.append("mass_change")
     codes = [EXIT_CODES[p] for p in problems]
     return Verdict(exit_status=max(codes, default=0), problems=problems)
+
+
+def would_change(stats: dict[str, Any]) -> tuple[int, int]:
+    """(archived articles that would change, archived articles fetched): the changes held until
+    the run's end, of the held, unchanged and refused pages (archive.changeguard)."""
+    changing = int(stats.get("tinlanhdao/stored/held", 0))
+    others = sum(int(stats.get(f"tinlanhdao/stored/{k}", 0)) for k in ("unchanged", "refused"))
+    return changing, changing + others
+
+
+def is_mass_change(stats: dict[str, Any], settings: Any = None) -> bool:
+    """More than MASS_CHANGE_SHARE (0.2) of the archived articles fetched, and at least
+    MASS_CHANGE_MIN_ARTICLES (5), would change at once, and the operator did not accept it."""
+    get = settings.getfloat if settings is not None else (lambda _k, d: d)
+    changing, fetched = would_change(stats)
+    return (changing >= get("MASS_CHANGE_MIN_ARTICLES", 5) and fetched > 0
+            and changing / fetched > get("MASS_CHANGE_SHARE", 0.2)
+            and not stats.get("tinlanhdao/accept_mass_change"))  # fmt: skip
 
 
 def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[str]:
     """The end-of-run summary: five lines, and one more for each further problem."""
     layouts = ", ".join(f"{k} {v}" for k, v in layout_counts(stats).items()) or "none"
     stored = {k: stats.get(f"tinlanhdao/stored/{k}", 0) for k in ("new", "changed", "unchanged")}
+    refused = stats.get("tinlanhdao/stored/refused", 0)
     explained = {
         "failures_over_threshold": "too many article pages failed (see the failures table)",
         "layout_drift": "no known layout matched: the portal's markup changed, check with "
@@ -119,6 +150,11 @@ def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[st
                             "extractor fail: a bug, the traceback is in the log",
         "storage_failed": f"the archive could not be written ({stats.get(STORAGE_ERROR)})",
         "robots_forbidden": f"robots.txt: {stats.get('tinlanhdao/robots_forbidden')}",
+        "not_the_article": f"{refused} page(s) were notices, not the article (soft 404, "
+                           "maintenance, login...): nothing changed, see the failures table",
+        "mass_change": "{} of {} archived articles fetched would change at once: none stored; "
+                       "if the portal really changed them, run again with "
+                       "-a accept_mass_change=1".format(*would_change(stats)),
     }  # fmt: skip
     run = stats.get("tinlanhdao/run_id", "?")
     megabytes = stats.get("downloader/response_bytes", 0) / 1e6
@@ -126,8 +162,9 @@ def summary_lines(stats: dict[str, Any], verdict: Verdict, mode: str) -> list[st
         f"tinlanhdao run {run} ({mode}): {stats.get('finish_reason', '?')}, exit status "
         f"{verdict.exit_status} ({'ok' if verdict.ok else 'PROBLEM'})",
         f"  articles: {stored['new']} new, {stored['changed']} changed, "
-        f"{stored['unchanged']} unchanged, {failed_pages(stats)} failed, "
-        f"{stats.get('tinlanhdao/stored/removed', 0)} removed",
+        f"{stored['unchanged']} unchanged, {failed_pages(stats)} failed"
+        + (f" ({refused} not the article)" if refused else "")
+        + f", {stats.get('tinlanhdao/stored/removed', 0)} removed",
         f"  fetched: {stats.get('tinlanhdao/listing_pages', 0)} listing pages, "
         f"{stats.get('downloader/request_count', 0)} requests, {megabytes:.1f} MB",
         f"  layouts: {layouts}",

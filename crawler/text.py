@@ -308,3 +308,52 @@ def is_date_line(text: str, normalized: bool = False) -> bool:
         return False
     return parse_vietnamese_date(text) is not None
 
+
+
+# --- Notice texts ---------------------------------------------------------------------------
+# The one list of texts a portal serves in place of an article, beside the boilerplate texts:
+# (kind, pattern), lowercase, matched against the lowercased NFC text of a page. "removed" is
+# a soft 404 (the article may be gone for good); the other kinds say nothing about the article.
+# Each pattern starts with a plain phrase (no group), which keeps the search fast, and is
+# specific to notices: a short article may say "bảo trì" or "lỗi", not "hệ thống đang bảo trì".
+# archive/changes.py decides what a match means (it never lets such a page replace an article).
+
+NOTICE_TEXTS: tuple[tuple[str, str], ...] = (
+    ("removed", r"không tồn tại hoặc đã bị"),
+    ("removed", r"không còn tồn tại"),
+    ("removed", r"bài viết không tồn tại"),
+    ("removed", r"nội dung không tồn tại"),
+    ("removed", r"trang không tồn tại"),
+    ("removed", r"trang bạn tìm không tồn tại"),
+    ("removed", r"đã bị gỡ bỏ khỏi hệ thống"),
+    ("removed", r"không tìm thấy (trang|bài viết|tin bài|nội dung) (bạn|này|yêu cầu)"),
+    ("removed", r"page not found"),
+    ("removed", r"no longer (exists|available)"),
+    ("maintenance", r"hệ thống đang (được )?(bảo trì|nâng cấp)"),
+    ("maintenance", r"website đang (được )?(bảo trì|nâng cấp)"),
+    ("maintenance", r"trang web đang (được )?(bảo trì|nâng cấp)"),
+    ("maintenance", r"cổng thông tin đang (được )?(bảo trì|nâng cấp)"),
+    ("maintenance", r"tạm ngừng hoạt động để (bảo trì|nâng cấp)"),
+    ("maintenance", r"under maintenance"),
+    ("error", r"xảy ra lỗi trong quá trình xử lý"),
+    ("error", r"xảy ra lỗi khi xử lý"),
+    ("error", r"lỗi máy chủ"),
+    ("error", r"internal server error"),
+    ("error", r"service unavailable"),
+    ("error", r"an error (has )?occurred"),
+    ("login", r"vui lòng đăng nhập"),
+    ("login", r"bạn cần đăng nhập"),
+    ("login", r"bạn phải đăng nhập"),
+    ("login", r"đăng nhập để (xem|tiếp tục|truy cập)"),
+    ("login", r"bạn không có quyền truy cập"),
+    ("login", r"please (log|sign) in"),
+    ("login", r"access denied"),
+    ("challenge", r"bật javascript"),
+    ("challenge", r"kích hoạt javascript"),
+    ("challenge", r"enable javascript"),
+    ("challenge", r"kiểm tra trình duyệt"),
+    ("challenge", r"checking your browser"),
+    ("challenge", r"xác minh bạn (là người|không phải)"),
+    ("challenge", r"bạn đã gửi quá nhiều yêu cầu"),
+    ("challenge", r"too many requests"),
+)

@@ -22,7 +22,14 @@ fault                  what the client sees
 ``RedirectLoop()``     ``/x`` -> ``/x?vong=1`` -> ``/x`` -> ...
 ``Huge(50 MB)``        a streamed body of that size (``declare_length=False``: no length)
 ``Nested(10_000)``     the stored page with its body wrapped in that many nested ``<div>``
+``Edit(find, repl)``   the stored page with one text changed: a genuine edit of the article
 =====================  ======================================================================
+
+Bad-day pages (status 200, the same page for every URL; ``NOTICE_KINDS``): ``SoftNotFound``
+(``soft404``: title "Thông báo", today's date, "Bài viết không tồn tại hoặc đã bị gỡ bỏ khỏi hệ
+thống…"), ``Maintenance``, ``ErrorPage``, ``LoginWall`` (all four in the portal's chrome, with
+today's date) and ``JsChallenge`` (a bare bot-check page). ``FaultPlan.bad_day(kind, edited=...)``
+answers every article with one of them, except one article served with a paragraph changed.
 
 Listing faults: ``duplicate_links`` (every listing item twice), ``pagination="wrap"`` (the
 last page's "Trang sau" goes back to page 1), ``pagination="endless"`` (page numbers past the
@@ -35,7 +42,8 @@ Library use::
     with FaultyPortal(plan) as portal:
         ...  # crawl portal.section_url; plan.injected counts the faults served
 
-Command line: ``python -m sample_portal.faults --fault PATH=KIND[:ARG]...`` (see ``--help``).
+Command line: ``python -m sample_portal.faults --fault PATH=KIND[:ARG]...`` (``edit:OLD=>NEW``)
+or ``--bad-day soft404`` (see ``--help``).
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ import struct
 import sys
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -55,10 +64,13 @@ from urllib.parse import parse_qs, urlsplit
 from sample_portal.server import (
     SECTION_PATH,
     SITE_DIR,
+    SITE_NAME,
     PortalHandler,
     SamplePortal,
     SiteContent,
+    _page,
     _PortalHTTPServer,
+    esc,
     render_listing,
     wait_for_ctrl_c,
 )
@@ -239,9 +251,143 @@ class Nested(Fault):
         handler.send_bytes(200, ctype, wrapped, send_body)
 
 
+# --- bad-day pages: what the portal serves instead of an article -----------------------------
+
+VIETNAM = timezone(timedelta(hours=7))
+SOFT_404_TEXT = "Bài viết không tồn tại hoặc đã bị gỡ bỏ khỏi hệ thống…"
+
+
+def _today_text() -> str:
+    """Today's date as the portal prints it (Vietnam time): '02/12/2026 08:30'."""
+    return datetime.now(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
+def notice_page(title: str, paragraphs: tuple[str, ...], extra: str = "") -> str:
+    """A page in the portal's own chrome (menu, breadcrumb, sidebar, footer) whose article
+    box holds ``title``, today's date and ``paragraphs``: what a soft 404, a maintenance
+    notice or an error page of a CMS looks like. Written by us, after how such pages look."""
+    body = "".join(f"<p>{esc(p)}</p>" for p in paragraphs)
+    main = (
+        '<main class="ArticlePage">\n<div class="ArticleDetail">\n'
+        f'  <h1 class="ArticleHeader">{esc(title)}</h1>\n'
+        f'  <div class="ArticleDate">{_today_text()}</div>\n'
+        f'  <div class="ArticleContent">{body}{extra}</div>\n</div>\n</main>'
+    )
+    return _page(f"{title} - {SITE_NAME}", f"<span>{esc(title)}</span>", main)
+
+
+@dataclass
+class Notice(Fault):
+    """Status 200 and a notice page in the portal's chrome instead of the article (a "bad day"
+    page: the subclasses below are the kinds). Every URL gets the same page."""
+
+    kind: ClassVar[str] = "notice"
+    title: ClassVar[str] = "Thông báo"
+    paragraphs: ClassVar[tuple[str, ...]] = ()
+    extra: ClassVar[str] = ""
+
+    def page(self) -> str:
+        return notice_page(self.title, self.paragraphs, self.extra)
+
+    def respond(self, handler: FaultyHandler, send_body: bool) -> None:
+        handler.send_bytes(200, "text/html; charset=utf-8", self.page().encode(), send_body)
+
+
+@dataclass
+class SoftNotFound(Notice):
+    """A soft 404: "the article does not exist or was removed", with status 200."""
+
+    kind: ClassVar[str] = "soft404"
+    paragraphs: ClassVar[tuple[str, ...]] = (
+        SOFT_404_TEXT, "Quý bạn đọc vui lòng quay lại trang chủ để xem các tin bài khác.")
+
+
+@dataclass
+class Maintenance(Notice):
+    """A maintenance notice, status 200."""
+
+    kind: ClassVar[str] = "maintenance"
+    title: ClassVar[str] = "Thông báo bảo trì hệ thống"
+    paragraphs: ClassVar[tuple[str, ...]] = (
+        "Hệ thống đang bảo trì, nâng cấp để phục vụ bạn đọc tốt hơn.",
+        "Mong quý bạn đọc thông cảm và vui lòng quay lại sau.")
+
+
+@dataclass
+class ErrorPage(Notice):
+    """An application error shown inside the portal's chrome, status 200."""
+
+    kind: ClassVar[str] = "error_page"
+    title: ClassVar[str] = "Lỗi"
+    paragraphs: ClassVar[tuple[str, ...]] = (
+        "Đã xảy ra lỗi trong quá trình xử lý yêu cầu của bạn.",
+        "Vui lòng thử lại sau hoặc liên hệ quản trị hệ thống.")
+
+
+@dataclass
+class LoginWall(Notice):
+    """A login form instead of the article, status 200."""
+
+    kind: ClassVar[str] = "login"
+    title: ClassVar[str] = "Đăng nhập"
+    paragraphs: ClassVar[tuple[str, ...]] = (
+        "Bạn cần đăng nhập để xem nội dung này.",
+        "Vui lòng nhập tên đăng nhập và mật khẩu của bạn.")
+    extra: ClassVar[str] = (
+        '<form method="post" action="/dang-nhap"><input name="username">'
+        '<input name="password" type="password"><button>Đăng nhập</button></form>')
+
+
+@dataclass
+class JsChallenge(Fault):
+    """A bot check that needs JavaScript: a bare page (no portal chrome), status 200, the same
+    for every URL, as a web application firewall serves it."""
+
+    kind: ClassVar[str] = "challenge"
+    text: ClassVar[str] = (
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
+        "<title>Đang kiểm tra trình duyệt</title></head><body><main><article>"
+        "<h1>Đang kiểm tra trình duyệt của bạn…</h1>"
+        "<p>Vui lòng bật JavaScript và cookie để tiếp tục truy cập trang này.</p>"
+        "<p>Quá trình kiểm tra tự động sẽ hoàn tất trong vài giây.</p>"
+        "</article></main><script>setTimeout(function(){location.reload()},5000)</script>"
+        "</body></html>")
+
+    def respond(self, handler: FaultyHandler, send_body: bool) -> None:
+        handler.send_bytes(200, "text/html; charset=utf-8", self.text.encode(), send_body)
+
+
+@dataclass
+class Edit(Fault):
+    """The stored page with its first ``find`` replaced by ``replace`` (encoded in the page's
+    charset): a genuine edit of the article, such as a changed paragraph."""
+
+    find: str = ""
+    replace: str = ""
+    kind: ClassVar[str] = "edit"
+
+    def respond(self, handler: FaultyHandler, send_body: bool) -> None:
+        found = handler.stored_page()
+        if found is None:
+            handler.pass_through(send_body)
+            return
+        body, ctype = found
+        charset = ctype.rpartition("charset=")[2] or "utf-8"
+        old, new = self.find.encode(charset), self.replace.encode(charset)
+        if not old or old not in body:
+            raise ValueError(f"Edit: {self.find!r} is not in the page {handler.path}")
+        handler.send_bytes(200, ctype, body.replace(old, new, 1), send_body)
+
+
+NOTICE_KINDS: dict[str, type[Fault]] = {
+    cls.kind: cls for cls in (SoftNotFound, Maintenance, ErrorPage, LoginWall, JsChallenge)
+}
+
+
 FAULT_KINDS: dict[str, type[Fault]] = {
     cls.kind: cls
-    for cls in (Status, Reset, Hang, Truncate, Charset, Redirect, RedirectLoop, Huge, Nested)
+    for cls in (Status, Reset, Hang, Truncate, Charset, Redirect, RedirectLoop, Huge, Nested,
+                Edit, *NOTICE_KINDS.values())
 }
 
 
@@ -278,6 +424,19 @@ class FaultPlan:
             if entry["name"] == name:
                 return entry["path"]
         raise KeyError(f"no sample article named {name!r}")
+
+    @classmethod
+    def bad_day(cls, kind: str, edited: tuple[str, str, str] | None = None,
+                site_dir: Path = SITE_DIR, **options: Any) -> FaultPlan:
+        """Every manifest article answers with the notice ``kind`` (a key of NOTICE_KINDS),
+        except ``edited``, (name, find, replace), whose page is served with that change."""
+        manifest = json.loads((site_dir / "manifest.json").read_text("utf-8"))
+        notice = NOTICE_KINDS[kind]
+        paths: dict[str, Fault] = {entry["path"]: notice() for entry in manifest}
+        if edited is not None:
+            name, find, replace = edited
+            paths[cls.article(name, site_dir)] = Edit(find, replace)
+        return cls(paths, **options)
 
     def fault_for(self, path_and_query: str) -> Fault | None:
         """The fault to serve for this request now, or None (and count it if one is served)."""
@@ -462,6 +621,8 @@ def parse_fault(text: str) -> tuple[str, Fault]:
         return path, cls()
     converters = {"status": int, "hang": float, "truncate": float, "charset": str,
                   "redirect": str, "huge": int, "nested": int}
+    if kind == "edit" and "=>" in arg:
+        return path, Edit(*arg.split("=>", 1))
     if kind not in converters:
         raise ValueError(f"{text!r}: {kind} takes no argument")
     value = converters[kind](arg)
@@ -482,11 +643,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault", action="append", default=[], metavar="PATH=KIND[:ARG]")
     parser.add_argument("--pagination", choices=("normal", "wrap", "endless"), default="normal")
     parser.add_argument("--duplicate-links", action="store_true")
+    parser.add_argument("--bad-day", choices=sorted(NOTICE_KINDS), default=None,
+                        help="answer every article with this notice page (status 200)")
     args = parser.parse_args(argv)
     try:
         paths = dict(parse_fault(text) for text in args.fault)
     except ValueError as error:
         parser.error(str(error))
+    if args.bad_day:
+        paths = {**FaultPlan.bad_day(args.bad_day).paths, **paths}
     plan = FaultPlan(paths, duplicate_links=args.duplicate_links, pagination=args.pagination)
     portal = FaultyPortal(plan, port=args.port)
     try:

@@ -47,7 +47,7 @@ def test_migrations_are_recorded_in_order_and_run_once(db_path: Path) -> None:
     names = [row[0] for row in connection.execute("SELECT name FROM migrations ORDER BY id")]
     connection.close()
     assert names == [m.__name__ for m in migrations.MIGRATIONS] == [
-        "m001_base", "m002_leaders", "m003_researchers"
+        "m001_base", "m002_leaders", "m003_researchers", "m004_held_changes"
     ]
 
 

@@ -295,6 +295,38 @@ CREATE TABLE failures (
    failed_at TEXT
 );
 
+-- table held_changes
+CREATE TABLE held_changes (
+   id INTEGER PRIMARY KEY,
+   run_id INTEGER REFERENCES crawl_runs(id),
+   article_id INTEGER REFERENCES articles(id),
+   url TEXT NOT NULL,
+   text_key TEXT NOT NULL,
+   status TEXT NOT NULL,
+   reason TEXT NOT NULL DEFAULT '',
+   article TEXT NOT NULL,
+   fetched_at TEXT,
+   decided_at TEXT,
+   kept_capture_id INTEGER,
+   kept_extractor_version TEXT
+);
+
+-- index held_changes_run_text
+CREATE INDEX held_changes_run_text ON held_changes(run_id, text_key);
+
+-- index held_changes_status
+CREATE INDEX held_changes_status ON held_changes(status);
+
+-- index held_changes_url
+CREATE INDEX held_changes_url ON held_changes(url);
+
+-- table held_runs
+CREATE TABLE held_runs (
+   run_id INTEGER PRIMARY KEY REFERENCES crawl_runs(id),
+   started_at TEXT NOT NULL,
+   settled_at TEXT
+);
+
 -- index idx_articles_author
 CREATE INDEX idx_articles_author ON articles (author);
 

@@ -1,8 +1,9 @@
 """The archive: SQLite storage with revisions, Vietnamese full-text search, the researchers'
 command line.
 
-Library first: ``Archive`` (archive.store) opens an archive and is the only way anything is
-written to it, a façade over runs, storing, reading and housekeeping; ``archive.search`` parses
+Library first: ``Archive`` (archive.store) opens an archive and stores articles; the runs, the
+failures, the lookups and the statistics are functions of ``archive.runs``, ``archive.storing``
+and ``archive.reading``, called with ``archive.db``; ``archive.search`` parses
 queries and builds snippets, with its own folding (``archive.folding``); ``archive.schema``
 describes the tables and ``archive.migrations`` builds them; ``archive.web`` builds the
 Datasette app and metadata; ``archive.cli`` is the thin ``tinlanhdao`` command line over all of

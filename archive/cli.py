@@ -20,7 +20,10 @@ import click
 
 from archive import Archive, default_archive_path
 from archive.errors import ArchiveError, ArchiveNotFound, QueryError
-from archive.search import check_date_prefix
+from archive.index import rebuild_search_index
+from archive.reading import article_count, get_article, has_article
+from archive.reading import stats as archive_stats
+from archive.search import check_date_prefix, search_articles
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 BOLD = ("\x1b[1m", "\x1b[0m")
@@ -139,8 +142,8 @@ def search(
     """
     marks = BOLD if (not as_json and sys.stdout.isatty()) else BRACKETS
     with reading(db_path) as archive:
-        hits = archive.search(
-            query, since=since, until=until, author=author, limit=limit, marks=marks
+        hits = search_articles(
+            archive.db, query, since=since, until=until, author=author, limit=limit, marks=marks
         )
     if as_json:
         click.echo(dumps([hit.to_dict() for hit in hits]))
@@ -171,7 +174,7 @@ def show(key: str, as_json: bool, db_path: Path) -> None:
       tinlanhdao show https://www.cantho.gov.vn/... --json
     """
     with reading(db_path) as archive:
-        article = archive.get_article(key)
+        article = get_article(archive.db, key)
         article["capture"] = _capture_of(archive, article.get("capture_id"))
     if as_json:
         click.echo(dumps(article))
@@ -242,7 +245,7 @@ def stats(as_json: bool, authors: int, runs: int, removed: int, db_path: Path) -
       tinlanhdao stats --json --authors 20 --runs 10
     """
     with reading(db_path) as archive:
-        numbers = archive.stats(top_authors=authors, last_runs=runs, removed=removed)
+        numbers = archive_stats(archive.db, top_authors=authors, last_runs=runs, removed=removed)
     if as_json:
         click.echo(dumps(numbers))
         return
@@ -544,8 +547,8 @@ def reindex(db_path: Path) -> None:
       tinlanhdao reindex
     """
     with _open_existing(db_path) as archive:
-        archive.rebuild_search_index()
-        count = archive.article_count()
+        rebuild_search_index(archive.db)
+        count = article_count(archive.db)
     click.echo(f"Re-indexed {count} articles.")
 
 
@@ -648,7 +651,7 @@ def reprocess(since: str, until: str, url: str, as_json: bool, workers: int, db_
     from archive.reprocess import select
 
     with _open_existing(db_path) as archive:
-        if url and not archive.has_article(url):
+        if url and not has_article(archive.db, url):
             raise click.ClickException(f"No article with URL {url!r} in the archive.")
         try:
             rows = select(archive, since=since, until=until, url=url)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from archive import release, search
+from archive import reading, release, search
 from archive.errors import ArchiveError
 from archive.store import Archive
 
@@ -201,8 +201,8 @@ def _write_jsonl(
     count = 0
     for row in iter_articles(archive, selection):
         if media:
-            row["images"] = archive.images_of(row["id"])
-            row["attachments"] = archive.attachments_of(row["id"])
+            row["images"] = reading.images_of(archive.db, row["id"])
+            row["attachments"] = reading.attachments_of(archive.db, row["id"])
         handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         count += 1
     return count

@@ -39,7 +39,8 @@ def as_json(value: Any) -> str:
 
 
 def close_abandoned_runs(db: sqlite_utils.Database) -> int:
-    """Mark runs still 'running' as 'killed'; return how many (see ``Archive``)."""
+    """Mark runs still 'running' as 'killed' (they died without finishing: kill -9, power loss);
+    return how many. Call it only while holding the run lock, when no other run can be going."""
     with write_transaction(db):
         cursor = db.execute(
             "UPDATE crawl_runs SET status = 'killed', finish_reason = ? WHERE status = 'running'",
@@ -48,8 +49,8 @@ def close_abandoned_runs(db: sqlite_utils.Database) -> int:
         return cursor.rowcount
 
 
-def start_run(db: sqlite_utils.Database, spider: str, mode: str, start_url: str) -> int:
-    """Insert a 'running' row; return its id."""
+def start_run(db: sqlite_utils.Database, spider: str, mode: str = "", start_url: str = "") -> int:
+    """Record the start of a crawl (a 'running' row); return its run id."""
     with write_transaction(db):
         cursor = db.execute(
             "INSERT INTO crawl_runs (spider, mode, start_url, started_at, status) "
@@ -62,21 +63,29 @@ def start_run(db: sqlite_utils.Database, spider: str, mode: str, start_url: str)
 def finish_run(
     db: sqlite_utils.Database,
     run_id: int,
-    status: str,
-    finish_reason: str,
-    counts: dict[str, Any],
-    exit_status: int | None,
-    problems: list[str],
-    layouts: dict[str, int] | None,
+    status: str = "finished",
+    finish_reason: str = "",
+    counts: dict[str, Any] | None = None,
+    exit_status: int | None = None,
+    problems: list[str] | None = None,
+    layouts: dict[str, int] | None = None,
 ) -> None:
-    """Record the end of run ``run_id`` (see ``Archive.finish_run``)."""
+    """Record the end of run ``run_id``: its status, finish reason, counts and verdict.
+
+    ``counts`` may hold new/changed/unchanged/failed/removed and crawler stats such as
+    ``downloader/request_count``, ``tinlanhdao/listing_pages`` or ``tinlanhdao/reached_end``;
+    known keys fill their columns, all go to ``counts`` (JSON). ``exit_status`` and
+    ``problems`` are the run's verdict; ``layouts`` maps layout names to articles extracted
+    (its ``fallback`` entry fills ``fallback_used``).
+    """
+    counts = counts or {}
     updates: dict[str, Any] = {
         "finished_at": utc_now(),
         "status": status,
         "finish_reason": or_null(finish_reason),
         "counts": as_json(counts),
         "exit_status": exit_status,
-        "problems": as_json(list(problems)),
+        "problems": as_json(list(problems or [])),
     }
     for column, keys in _RUN_COUNT_COLUMNS.items():
         value = next((counts[k] for k in keys if counts.get(k) is not None), None)
@@ -91,7 +100,8 @@ def finish_run(
 
 def walk_completed(db: sqlite_utils.Database) -> bool:
     """True when an earlier run finished (not interrupted, not failed) after walking the
-    listing to its last page."""
+    listing to its last page. Until then incremental runs walk the whole listing, so an
+    interrupted first backfill is completed by the next run."""
     row = db.execute(
         "SELECT 1 FROM crawl_runs WHERE reached_end = 1 AND status = 'finished' "
         "AND finished_at IS NOT NULL LIMIT 1"

@@ -40,7 +40,7 @@ import scrapy
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from archive import Archive  # noqa: E402
+from archive import Archive, reading, runs  # noqa: E402
 from bench.synthetic_portal import SyntheticPortal  # noqa: E402
 
 SCRAPY = str(Path(sys.executable).parent / "scrapy")
@@ -148,14 +148,14 @@ def describe(archive: Path) -> str:
 
 def lookups(archive: Path) -> str:
     with Archive(archive, readonly=True) as reader:
-        urls = reader.archived_urls()
+        urls = reading.archived_urls(reader.db)
         urls = urls[len(urls) // 2:][:20]
         started = time.perf_counter()
         for _ in range(100):
-            reader.known_urls(urls)
+            reading.known_urls(reader.db, urls)
         known = (time.perf_counter() - started) / 100 * 1e6
         started = time.perf_counter()
-        reader.walk_completed()
+        runs.walk_completed(reader.db)
         walk = (time.perf_counter() - started) * 1e6
     return f"known_urls(20 URLs) {known:.0f} µs, walk_completed() {walk:.0f} µs"
 

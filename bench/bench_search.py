@@ -77,7 +77,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive import Archive  # noqa: E402
+from archive import Archive, reading, runs  # noqa: E402
+from archive.search import search_articles  # noqa: E402
 from crawler.article import Article  # noqa: E402
 
 CORPUS_VERSION = "synthetic-zipf-v2"  # recorded as the run's mode; --reuse checks it
@@ -395,7 +396,7 @@ def generate(count: int, processes: int) -> Iterator[Article]:
 
 def store(archive: Archive, count: int, processes: int) -> tuple[float, float]:
     """Store ``count`` synthetic articles; return (seconds spent storing, total seconds)."""
-    run_id = archive.start_run("bench", CORPUS_VERSION, "")
+    run_id = runs.start_run(archive.db, "bench", CORPUS_VERSION, "")
     storing = 0.0
     started = time.perf_counter()
     for n, article in enumerate(generate(count, processes)):
@@ -405,7 +406,7 @@ def store(archive: Archive, count: int, processes: int) -> tuple[float, float]:
         if (n + 1) % 10_000 == 0:
             rate = (n + 1) / storing
             print(f"  stored {n + 1:>7,} articles  ({rate:,.0f}/s storing)", file=sys.stderr)
-    archive.finish_run(run_id, "finished", "finished", {"new": count})
+    runs.finish_run(archive.db, run_id, "finished", "finished", {"new": count})
     return storing, time.perf_counter() - started
 
 
@@ -474,7 +475,7 @@ def run_queries(archive: Archive, args: argparse.Namespace, count: int) -> None:
         sql = "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?"
         hits = archive.db.execute(sql, [parsed.match]).fetchone()[0]
         phrase = archive.db.execute(sql, [parsed.phrase]).fetchone()[0] if parsed.phrase else hits
-        fts = timings(lambda: archive.search(query, limit=20), args.fts_repeat)
+        fts = timings(lambda: search_articles(archive.db, query, limit=20), args.fts_repeat)
         like20_sql, like_params = like_sql(accented, limit=True)
         like20 = timings(
             lambda: archive.db.execute(like20_sql, like_params).fetchall(), args.like_repeat
@@ -591,7 +592,7 @@ def main() -> None:
         modes = {row[0] for row in archive.db.execute("SELECT mode FROM crawl_runs")}
         if modes != {CORPUS_VERSION}:
             print(f"warning: {path} was not built by this corpus version: {modes}")
-        count = archive.article_count()
+        count = reading.article_count(archive.db)
         run_queries(archive, args, count)
         report_sizes(archive, path)
     workdir.cleanup()

@@ -35,7 +35,7 @@ from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import task, threads
 from twisted.internet.defer import Deferred
 
-from archive import Archive, ArchiveError, InvalidArticle
+from archive import Archive, ArchiveError, InvalidArticle, reading, storing
 from archive.captures import Captures
 from archive.storing import as_article
 from archive.transactions import write_transaction
@@ -106,17 +106,17 @@ class Recorder:
         return self._ask(lambda: self._store(as_article(article)))
 
     def record_failure(self, url: str, reason: str, **details: Any) -> Deferred:
-        """Record a page that yielded no article (``Archive.record_failure``)."""
-        return self._ask(lambda: self.archive.record_failure(url, reason, run_id=self.run_id,
-                                                             **details))  # fmt: skip
+        """Record a page that yielded no article (``archive.storing.record_failure``)."""
+        return self._ask(lambda: storing.record_failure(
+            self.archive.db, url, reason, run_id=self.run_id, **details))
 
     def mark_removed(self, url: str, when: str, reason: str) -> Deferred:
         """Mark an archived article removed; fires with True if it was marked now, False if it
         was already marked, None if the archive never held it."""
         def mark() -> bool | None:
-            if not self.archive.has_article(url):
+            if not reading.has_article(self.archive.db, url):
                 return None
-            return self.archive.mark_removed(url, when, reason)
+            return storing.mark_removed(self.archive.db, url, when, reason)
 
         return self._ask(mark)
 

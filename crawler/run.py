@@ -30,7 +30,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
-from archive import Archive, ArchiveError, changeguard, default_archive_path, guard
+from archive import Archive, ArchiveError, changeguard, default_archive_path, guard, runs
 from archive.captures import Captures, default_warc_dir
 from crawler.capture import DEFAULT_MAX_BYTES, WarcCapture
 from crawler.recorder import Recorder
@@ -103,9 +103,9 @@ class CrawlRun:
             raise CloseSpider("storage_failed") from error
         try:
             self.archive = Archive(self.archive_path)
-            abandoned = self.archive.close_abandoned_runs()
-            self.run_id = self.archive.start_run(
-                spider=spider.name, mode=str(getattr(spider, "mode", "") or ""),
+            abandoned = runs.close_abandoned_runs(self.archive.db)
+            self.run_id = runs.start_run(
+                self.archive.db, spider=spider.name, mode=str(getattr(spider, "mode", "") or ""),
                 start_url=str(getattr(spider, "start_url", "") or ""),
             )  # fmt: skip
             changeguard.begin_run(self.archive, self.run_id)  # changes wait for the run's end
@@ -222,9 +222,9 @@ class CrawlRun:
             finish_reason=reason,
         )  # fmt: skip
         try:
-            self.archive.finish_run(self.run_id, status=run_status(reason), finish_reason=reason,
-                                    counts=counts, exit_status=exit_status, problems=problems,
-                                    layouts=layout_counts(values))  # fmt: skip
+            runs.finish_run(self.archive.db, self.run_id, status=run_status(reason),
+                            finish_reason=reason, counts=counts, exit_status=exit_status,
+                            problems=problems, layouts=layout_counts(values))  # fmt: skip
         except STORAGE_ERRORS as error:
             logger.error("Cannot record the end of run %s in %s: %s", self.run_id,
                          self.archive_path, error)  # fmt: skip

@@ -17,8 +17,13 @@ from archive import (
     ArticleNotFound,
     InvalidArticle,
     default_archive_path,
+    index,
+    reading,
+    runs,
     schema,
+    storing,
 )
+from archive.search import search_articles
 from crawler.article import Article, Attachment, Image
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "archive.md"
@@ -63,7 +68,7 @@ def test_every_table_and_column_is_documented(archive: Archive) -> None:
 
 
 def test_new_article_gets_row_first_revision_images(archive: Archive) -> None:
-    run_id = archive.start_run("tinlanhdao", "full", "https://x/")
+    run_id = runs.start_run(archive.db, "tinlanhdao", "full", "https://x/")
     assert archive.store_article(seed_article(), run_id) == "new"
     [article] = rows(archive, "select * from articles")
     assert article["title"] == seed_article().title
@@ -119,7 +124,7 @@ def test_changed_images_keep_old_rows_marked_replaced(archive: Archive) -> None:
     ]
     assert images[1]["revision_id"] == 2
     assert len(rows(archive, "select * from attachments")) == 1  # unchanged: kept as is
-    current = archive.get_article(da_nang_article().url)
+    current = reading.get_article(archive.db, da_nang_article().url)
     assert [i["src"] for i in current["images"]] == ["https://example.org/b.jpg"]
     assert [a["url"] for a in current["attachments"]] == ["https://example.org/bien-ban.pdf"]
 
@@ -198,8 +203,9 @@ def test_invalid_articles_are_refused(archive: Archive, missing: str) -> None:
 
 
 def test_runs_record_start_end_status_counts(archive: Archive) -> None:
-    run_id = archive.start_run("tinlanhdao", "incremental", "https://x/")
-    archive.finish_run(
+    run_id = runs.start_run(archive.db, "tinlanhdao", "incremental", "https://x/")
+    runs.finish_run(
+        archive.db,
         run_id,
         "finished",
         "finished",
@@ -213,10 +219,10 @@ def test_runs_record_start_end_status_counts(archive: Archive) -> None:
 
 
 def test_failures_are_recorded_and_404_marks_removed(archive: Archive) -> None:
-    run_id = archive.start_run("tinlanhdao")
+    run_id = runs.start_run(archive.db, "tinlanhdao")
     archive.store_article(seed_article())
-    archive.record_failure("https://x/broken", "timeout", None, run_id, detail="30 s")
-    archive.record_failure(seed_article().url, "http_404", 404, run_id)
+    storing.record_failure(archive.db, "https://x/broken", "timeout", None, run_id, detail="30 s")
+    storing.record_failure(archive.db, seed_article().url, "http_404", 404, run_id)
     failures = rows(archive, "select url, reason, http_status, run_id from failures order by id")
     assert failures == [
         {"url": "https://x/broken", "reason": "timeout", "http_status": None, "run_id": run_id},
@@ -229,14 +235,15 @@ def test_failures_are_recorded_and_404_marks_removed(archive: Archive) -> None:
 
 
 def test_has_article_and_get_article(archive: Archive) -> None:
-    assert not archive.has_article(seed_article().url)
+    assert not reading.has_article(archive.db, seed_article().url)
     archive.store_article(seed_article())
-    assert archive.has_article(seed_article().url)
-    by_id = archive.get_article(1)
-    assert by_id == archive.get_article(seed_article().url) == archive.get_article("1")
+    assert reading.has_article(archive.db, seed_article().url)
+    by_id = reading.get_article(archive.db, 1)
+    assert by_id == reading.get_article(archive.db, seed_article().url)
+    assert by_id == reading.get_article(archive.db, "1")
     assert len(by_id["revisions"]) == 1
     with pytest.raises(ArticleNotFound):
-        archive.get_article(99)
+        reading.get_article(archive.db, 99)
 
 
 def test_readonly_missing_empty_and_not_sqlite(tmp_path: Path) -> None:
@@ -259,16 +266,16 @@ def test_readonly_archive_cannot_write(db_path: Path) -> None:
 def test_reader_sees_rows_stored_after_it_opened(db_path: Path) -> None:
     build_archive(db_path, [seed_article()])
     with Archive(db_path, readonly=True) as reader, Archive(db_path) as writer:
-        assert reader.article_count() == 1
+        assert reading.article_count(reader.db) == 1
         writer.store_article(da_nang_article())
-        assert reader.article_count() == 2
+        assert reading.article_count(reader.db) == 2
 
 
 def test_rebuild_search_index_keeps_d_folding(archive: Archive) -> None:
     archive.store_article(da_nang_article())
-    archive.rebuild_search_index()
-    assert [hit.id for hit in archive.search("da nang")] == [1]
-    assert [hit.id for hit in archive.search("Đà Nẵng")] == [1]
+    index.rebuild_search_index(archive.db)
+    assert [hit.id for hit in search_articles(archive.db, "da nang")] == [1]
+    assert [hit.id for hit in search_articles(archive.db, "Đà Nẵng")] == [1]
 
 
 def test_default_archive_path(monkeypatch: pytest.MonkeyPatch) -> None:

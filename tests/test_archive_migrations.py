@@ -13,8 +13,17 @@ from click.testing import CliRunner
 from support.articles import build_archive, da_nang_article, seed_article
 from support.schema import SCHEMA_SQL, pre_squash_archive, schema_of
 
-from archive import Archive, ArchiveError, ArchiveOutdated, ArchiveUnsupported, migrations
+from archive import (
+    Archive,
+    ArchiveError,
+    ArchiveOutdated,
+    ArchiveUnsupported,
+    index,
+    migrations,
+    reading,
+)
 from archive.cli import main
+from archive.search import search_articles
 
 
 @pytest.fixture
@@ -60,8 +69,9 @@ def test_a_later_migration_upgrades_an_archive_to_what_a_new_one_gets(
         Archive(db_path, readonly=True)
     with Archive(db_path) as archive:  # a crawl or `tinlanhdao migrate` upgrades it in place
         assert migrations.pending_migrations(archive.db) == []
-        assert archive.get_article(seed_article().url)["example"] is None
-        assert [hit.url for hit in archive.search('"da nang"')] == [da_nang_article().url]
+        assert reading.get_article(archive.db, seed_article().url)["example"] is None
+        hits = search_articles(archive.db, '"da nang"')
+        assert [hit.url for hit in hits] == [da_nang_article().url]
     fresh = tmp_path / "fresh.db"
     Archive(fresh).close()
     assert schema_of(db_path) == schema_of(fresh)  # the same steps, the same schema
@@ -78,7 +88,7 @@ def test_the_search_index_rebuilt_is_the_index_the_triggers_wrote(db_path: Path)
         )
         written = postings(archive)
         assert ("da", 2) in {(term, doc) for term, doc, *_ in written}  # the đ -> d copy
-        archive.rebuild_search_index()
+        index.rebuild_search_index(archive.db)
         assert postings(archive) == written
 
 
@@ -117,7 +127,7 @@ def test_a_database_that_is_not_ours_is_refused_untouched(db_path: Path) -> None
     text = db_path.with_name("notes.txt")
     text.write_text("not a database\n" * 100, encoding="utf-8")
     for readonly in (True, False):
-        with pytest.raises(ArchiveError, match="not a SQLite archive"):
+        with pytest.raises(ArchiveError, match="not a SQLite database"):
             Archive(text, readonly=readonly)
     assert text.read_text(encoding="utf-8") == "not a database\n" * 100
 
@@ -128,7 +138,7 @@ def test_opening_an_up_to_date_archive_takes_no_write_lock(db_path: Path) -> Non
     writer.execute("BEGIN IMMEDIATE")  # another process is writing (the crawl storing)
     try:
         with Archive(db_path) as archive:  # it waited 10 s, then failed, while it took the lock
-            assert archive.article_count() == 2
+            assert reading.article_count(archive.db) == 2
     finally:
         writer.execute("ROLLBACK")
         writer.close()

@@ -17,8 +17,9 @@ import pytest
 from click.testing import CliRunner
 from support.articles import build_archive, da_nang_article, other_article, seed_article
 
-from archive import Archive, ArchiveNotFound
+from archive import Archive, ArchiveNotFound, reading, runs, storing
 from archive.cli import main
+from archive.search import search_articles
 from crawler.article import Article, Attachment, Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,10 +46,11 @@ def plan(archive: Archive, sql: str, params: list) -> str:
 def test_known_urls_includes_removed_and_ignores_unknown(archive: Archive) -> None:
     for n in range(1, 4):
         archive.store_article(other_article(n))
-    archive.mark_removed(other_article(2).url, reason="http_404")
+    storing.mark_removed(archive.db, other_article(2).url, reason="http_404")
     urls = [other_article(n).url for n in range(1, 6)]
-    assert archive.known_urls(urls) == set(urls[:3])
-    assert archive.known_urls(iter(urls[3:])) == set() == archive.known_urls([])
+    assert reading.known_urls(archive.db, urls) == set(urls[:3])
+    assert reading.known_urls(archive.db, iter(urls[3:])) == set()
+    assert reading.known_urls(archive.db, []) == set()
 
 
 def test_known_urls_many_at_once_and_by_the_url_index(archive: Archive) -> None:
@@ -58,7 +60,7 @@ def test_known_urls_many_at_once_and_by_the_url_index(archive: Archive) -> None:
             [(f"https://x/a/{n}",) for n in range(1200)],
         )
     asked = [f"https://x/a/{n}" for n in range(0, 2400, 2)]
-    assert archive.known_urls(asked) == {f"https://x/a/{n}" for n in range(0, 1200, 2)}
+    assert reading.known_urls(archive.db, asked) == {f"https://x/a/{n}" for n in range(0, 1200, 2)}
     sql = "SELECT url FROM articles WHERE url IN (?, ?)"
     assert "USING COVERING INDEX idx_articles_url (url=?)" in plan(archive, sql, ["a", "b"])
 
@@ -68,11 +70,11 @@ def test_urls_published_since_newest_first_without_removed_or_undated(archive: A
     for n, published in dates.items():
         archive.store_article(other_article(n, published) if published else other_article(n, ""))
     archive.store_article(other_article(6, "2024-06-02"))
-    archive.mark_removed(other_article(6).url)
-    assert archive.urls_published_since("2024-05-01") == [
+    storing.mark_removed(archive.db, other_article(6).url)
+    assert reading.urls_published_since(archive.db, "2024-05-01") == [
         other_article(n).url for n in (5, 2, 1)
     ]
-    assert archive.urls_published_since("2030-01-01") == []
+    assert reading.urls_published_since(archive.db, "2030-01-01") == []
     sql = (
         "SELECT url FROM articles WHERE published >= ? AND +removed_at IS NULL "
         "ORDER BY published DESC, id DESC"
@@ -83,27 +85,28 @@ def test_urls_published_since_newest_first_without_removed_or_undated(archive: A
 def test_archived_urls_with_and_without_removed(archive: Archive) -> None:
     for n in (1, 2, 3):
         archive.store_article(other_article(n))
-    archive.mark_removed(other_article(2).url)
-    assert archive.archived_urls() == [other_article(1).url, other_article(3).url]
-    assert archive.archived_urls(include_removed=True) == [other_article(n).url for n in (1, 2, 3)]
+    storing.mark_removed(archive.db, other_article(2).url)
+    assert reading.archived_urls(archive.db) == [other_article(1).url, other_article(3).url]
+    everything = reading.archived_urls(archive.db, include_removed=True)
+    assert everything == [other_article(n).url for n in (1, 2, 3)]
 
 
 def finish(archive: Archive, reason: str, reached_end: int | None) -> int:
-    run_id = archive.start_run("tinlanhdao", "incremental")
+    run_id = runs.start_run(archive.db, "tinlanhdao", "incremental")
     counts = {} if reached_end is None else {"tinlanhdao/reached_end": reached_end}
     status = "finished" if reason == "finished" else "interrupted"
-    archive.finish_run(run_id, status, reason, counts)
+    runs.finish_run(archive.db, run_id, status, reason, counts)
     return run_id
 
 
 def test_walk_completed_needs_a_finished_run_that_reached_the_end(archive: Archive) -> None:
-    assert not archive.walk_completed()
+    assert not runs.walk_completed(archive.db)
     finish(archive, "finished", 0)  # stopped early, or a listing page failed
     finish(archive, "shutdown", 1)  # reached the last page, then Ctrl-C: articles may be missing
-    archive.start_run("tinlanhdao", "incremental", "")  # running, or killed with -9
-    assert not archive.walk_completed()
+    runs.start_run(archive.db, "tinlanhdao", "incremental", "")  # running, or killed with -9
+    assert not runs.walk_completed(archive.db)
     finish(archive, "finished", 1)
-    assert archive.walk_completed()
+    assert runs.walk_completed(archive.db)
 
 
 def test_readonly_answers_on_an_archive_just_created_and_while_written(db_path: Path) -> None:
@@ -111,16 +114,16 @@ def test_readonly_answers_on_an_archive_just_created_and_while_written(db_path: 
         Archive(db_path, readonly=True)
     with Archive(db_path) as writer:
         with Archive(db_path, readonly=True) as reader:  # the writer holds the -wal and -shm
-            assert reader.known_urls([seed_article().url]) == set()
-            assert not reader.walk_completed()
+            assert reading.known_urls(reader.db, [seed_article().url]) == set()
+            assert not runs.walk_completed(reader.db)
             writer.store_article(seed_article())
             finish(writer, "finished", 1)
-            assert reader.known_urls([seed_article().url]) == {seed_article().url}
-            assert reader.walk_completed()
+            assert reading.known_urls(reader.db, [seed_article().url]) == {seed_article().url}
+            assert runs.walk_completed(reader.db)
     assert not Path(f"{db_path}-wal").exists()  # the last connection removed them
     with Archive(db_path, readonly=True) as reader:
-        assert reader.archived_urls() == [seed_article().url]
-        assert reader.urls_published_since("2023-01-01") == [seed_article().url]
+        assert reading.archived_urls(reader.db) == [seed_article().url]
+        assert reading.urls_published_since(reader.db, "2023-01-01") == [seed_article().url]
 
 
 # --- removed articles -------------------------------------------------------------------------
@@ -128,16 +131,17 @@ def test_readonly_answers_on_an_archive_just_created_and_while_written(db_path: 
 
 def test_mark_removed_once_with_reason_and_storing_again_clears_it(archive: Archive) -> None:
     archive.store_article(seed_article())
-    assert not archive.mark_removed("https://www.cantho.gov.vn/never-archived", "2025-01-01Z")
-    assert archive.mark_removed(seed_article().url, "2025-02-01T00:00:00Z", "redirected_out:/")
-    assert not archive.mark_removed(seed_article().url, "2025-03-01T00:00:00Z", "http_404")
-    row = archive.get_article(1)
+    url = seed_article().url
+    assert not storing.mark_removed(archive.db, "https://www.cantho.gov.vn/never", "2025-01-01Z")
+    assert storing.mark_removed(archive.db, url, "2025-02-01T00:00:00Z", "redirected_out:/")
+    assert not storing.mark_removed(archive.db, url, "2025-03-01T00:00:00Z", "http_404")
+    row = reading.get_article(archive.db, 1)
     assert row["removed_at"] == "2025-02-01T00:00:00Z"
     assert row["removed_reason"] == "redirected_out:/"
-    assert archive.known_urls([seed_article().url]) == {seed_article().url}
+    assert reading.known_urls(archive.db, [seed_article().url]) == {seed_article().url}
     edited = seed_article(title="Tiêu đề sửa", fetched_at="2025-04-01T00:00:00Z")
     assert archive.store_article(edited) == "changed"  # came back, edited
-    row = archive.get_article(1)
+    row = reading.get_article(archive.db, 1)
     assert (row["removed_at"], row["removed_reason"]) == (None, None)
     assert len(row["revisions"]) == 2
 
@@ -145,15 +149,16 @@ def test_mark_removed_once_with_reason_and_storing_again_clears_it(archive: Arch
 def test_stats_lists_removed_articles_and_run_details(db_path: Path) -> None:
     build_archive(db_path, [seed_article(), da_nang_article()])
     with Archive(db_path) as archive:
-        archive.mark_removed(da_nang_article().url, "2025-02-01T00:00:00Z", "http_410")
-        run_id = archive.start_run("tinlanhdao", "full", "https://www.cantho.gov.vn/")
-        archive.finish_run(
+        storing.mark_removed(archive.db, da_nang_article().url, "2025-02-01T00:00:00Z", "http_410")
+        run_id = runs.start_run(archive.db, "tinlanhdao", "full", "https://www.cantho.gov.vn/")
+        runs.finish_run(
+            archive.db,
             run_id, "finished", "finished",
             {"new": 0, "unchanged": 1, "failed": 1, "removed": 1, "tinlanhdao/listing_pages": 2,
              "downloader/request_count": 5, "tinlanhdao/reached_end": 1},
             exit_status=4, problems=["layout_drift"], layouts={"fallback": 3},
         )  # fmt: skip
-        numbers = archive.stats()
+        numbers = reading.stats(archive.db)
     assert numbers["removed_count"] == 1
     assert numbers["removed_articles"] == [
         {"id": 2, "title": da_nang_article().title, "url": da_nang_article().url,
@@ -194,11 +199,11 @@ def numbered_article(n: int) -> Article:
 WRITER = """
 import sys
 sys.path.insert(0, sys.argv[2])
-from archive import Archive
+from archive import Archive, runs
 from test_archive_runs import numbered_article
 
 archive = Archive(sys.argv[1])
-run_id = archive.start_run("tinlanhdao", "full")
+run_id = runs.start_run(archive.db, "tinlanhdao", "full")
 for n in range(100_000):
     archive.store_article(numbered_article(n), run_id)
     print(n, flush=True)
@@ -246,8 +251,9 @@ def test_sigkill_mid_batch_leaves_a_sound_archive_of_complete_articles(
     with Archive(db_path) as archive:  # the next run stores what is missing, each article once
         outcomes = [archive.store_article(numbered_article(n)) for n in range(count + 10)]
         assert outcomes == ["unchanged"] * count + ["new"] * 10
-        assert archive.article_count() == count + 10
+        assert reading.article_count(archive.db) == count + 10
         assert archive.db.execute("select count(*) from revisions").fetchone()[0] == count + 10
-        assert [hit.id for hit in archive.search(f'"bai so {count}"', limit=1)] == [count + 1]
+        hits = search_articles(archive.db, f'"bai so {count}"', limit=1)
+        assert [hit.id for hit in hits] == [count + 1]
         [(status,)] = archive.db.execute("select status from crawl_runs").fetchall()
         assert status == "running"  # the killed run shows that it never finished

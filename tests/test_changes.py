@@ -21,7 +21,7 @@ import pytest
 from support.articles import SEED_PARAGRAPHS, seed_article
 from support.fixture_pages import load_fixtures
 
-from archive import Archive, changeguard
+from archive import Archive, changeguard, reading, runs
 from archive.changes import (
     VIETNAM,
     RunContext,
@@ -177,7 +177,7 @@ def notice_for(url: str, kind: str = "soft404", fetched_at: str = "2026-12-02T03
 
 
 def current(archive: Archive, url: str) -> dict:
-    row = archive.get_article(url)
+    row = reading.get_article(archive.db, url)
     return {k: row[k] for k in ("title", "body", "published", "author", "content_hash",
                                 "removed_at", "removed_reason")}
 
@@ -190,7 +190,7 @@ def test_a_refused_page_changes_nothing_and_is_recorded(tmp_path):
     with Archive(tmp_path / "a.db") as archive:
         archive.store_article(seed_article())
         before = current(archive, seed_article().url)
-        run_id = archive.start_run("tinlanhdao", "full")
+        run_id = runs.start_run(archive.db, "tinlanhdao", "full")
         for kind in sorted(NOTICE_KINDS):
             assert archive.store_article(notice_for(seed_article().url, kind), run_id) == "refused"
         assert current(archive, seed_article().url) == before
@@ -203,17 +203,17 @@ def test_a_refused_page_changes_nothing_and_is_recorded(tmp_path):
         assert all("+replaced" in r for r in reasons)  # another signal agrees each time
         # a new URL answering a notice is not archived either
         assert archive.store_article(notice_for("http://x.test/new"), run_id) == "refused"
-        assert not archive.has_article("http://x.test/new")
+        assert not reading.has_article(archive.db, "http://x.test/new")
 
 
 def test_a_soft_404_in_two_runs_marks_the_article_removed_and_its_return_clears_it(tmp_path):
     url = seed_article().url
     with Archive(tmp_path / "a.db") as archive:
         archive.store_article(seed_article())
-        first = archive.start_run("tinlanhdao", "full")
+        first = runs.start_run(archive.db, "tinlanhdao", "full")
         assert archive.store_article(notice_for(url), first) == "refused"
         assert current(archive, url)["removed_at"] is None  # suspected only
-        second = archive.start_run("tinlanhdao", "full")
+        second = runs.start_run(archive.db, "tinlanhdao", "full")
         assert archive.store_article(
             notice_for(url, fetched_at="2026-12-03T03:00:00Z"), second) == "refused"
         marked = current(archive, url)
@@ -222,7 +222,7 @@ def test_a_soft_404_in_two_runs_marks_the_article_removed_and_its_return_clears_
         assert marked["title"] == seed_article().title
         statuses = [s for (s,) in rows(archive, "select status from held_changes order by id")]
         assert statuses == ["suspected_removal", "removal_confirmed"]
-        third = archive.start_run("tinlanhdao", "full")
+        third = runs.start_run(archive.db, "tinlanhdao", "full")
         back = seed_article(fetched_at="2026-12-04T03:00:00Z")
         assert archive.store_article(back, third) == "unchanged"
         assert current(archive, url)["removed_at"] is None
@@ -232,11 +232,11 @@ def test_a_soft_404_after_the_article_was_seen_again_is_only_suspected(tmp_path)
     url = seed_article().url
     with Archive(tmp_path / "a.db") as archive:
         archive.store_article(seed_article())
-        archive.store_article(notice_for(url), archive.start_run("tinlanhdao"))
+        archive.store_article(notice_for(url), runs.start_run(archive.db, "tinlanhdao"))
         archive.store_article(seed_article(fetched_at="2026-12-02T09:00:00Z"),
-                              archive.start_run("tinlanhdao"))
+                              runs.start_run(archive.db, "tinlanhdao"))
         archive.store_article(notice_for(url, fetched_at="2026-12-03T03:00:00Z"),
-                              archive.start_run("tinlanhdao"))
+                              runs.start_run(archive.db, "tinlanhdao"))
         assert current(archive, url)["removed_at"] is None
 
 
@@ -252,7 +252,7 @@ def test_a_holding_run_stores_its_changes_at_its_end_or_keeps_them_out(tmp_path,
     with Archive(tmp_path / "a.db") as archive:
         archive.store_article(seed_article())
         before = current(archive, seed_article().url)
-        run_id = archive.start_run("tinlanhdao", "full")
+        run_id = runs.start_run(archive.db, "tinlanhdao", "full")
         assert changeguard.begin_run(archive, run_id) == 0
         assert archive.store_article(edited_seed(), run_id) == "held"
         assert current(archive, seed_article().url) == before  # nothing yet
@@ -277,14 +277,14 @@ def test_the_same_text_under_many_urls_is_refused_at_the_runs_end(tmp_path):
     with Archive(tmp_path / "a.db") as archive:
         for url in urls:
             archive.store_article(seed_article(url=url, title=f"Bài {url[-1]}"))
-        run_id = archive.start_run("tinlanhdao", "full")
+        run_id = runs.start_run(archive.db, "tinlanhdao", "full")
         changeguard.begin_run(archive, run_id)
         same = [seed_article(url=url, title="Trang đang được cập nhật",
                              fetched_at="2026-12-02T03:00:00Z") for url in urls]
         assert [archive.store_article(a, run_id) for a in same] == ["held", "held", "refused"]
         settlement = changeguard.settle_run(archive, run_id, store=True)
         assert (settlement.stored, settlement.refused) == (0, 2)
-        titles = {archive.get_article(url)["title"] for url in urls}
+        titles = {reading.get_article(archive.db, url)["title"] for url in urls}
         assert titles == {"Bài 0", "Bài 1", "Bài 2"}
         assert len(rows(archive, "select * from failures where reason like "
                                  "'not_the_article:same_text:3%'")) == 3
@@ -293,13 +293,13 @@ def test_the_same_text_under_many_urls_is_refused_at_the_runs_end(tmp_path):
 def test_changes_held_by_a_run_that_died_are_abandoned_by_the_next(tmp_path):
     with Archive(tmp_path / "a.db") as archive:
         archive.store_article(seed_article())
-        died = archive.start_run("tinlanhdao", "full")
+        died = runs.start_run(archive.db, "tinlanhdao", "full")
         changeguard.begin_run(archive, died)
         assert archive.store_article(edited_seed(), died) == "held"
-        archive.close_abandoned_runs()
-        assert changeguard.begin_run(archive, archive.start_run("tinlanhdao", "full")) == 1
+        runs.close_abandoned_runs(archive.db)
+        assert changeguard.begin_run(archive, runs.start_run(archive.db, "tinlanhdao", "full")) == 1
         assert rows(archive, "select status from held_changes") == [("abandoned",)]
-        assert "60 sản phẩm" in archive.get_article(seed_article().url)["body"]
+        assert "60 sản phẩm" in reading.get_article(archive.db, seed_article().url)["body"]
 
 
 def test_the_migration_is_recorded(tmp_path):
@@ -333,9 +333,9 @@ def test_reprocessing_a_notice_capture_leaves_the_article_and_reports_it(tmp_pat
 
     monkeypatch.setattr(crawler.extraction, "extract_page", extract)
     with Archive(path) as archive:
-        before = {r["url"]: r["content_hash"] for r in archive.iter_articles()}
+        before = {r["url"]: r["content_hash"] for r in reading.iter_articles(archive.db)}
         report = reprocess(archive)
-        after = {r["url"]: r["content_hash"] for r in archive.iter_articles()}
+        after = {r["url"]: r["content_hash"] for r in reading.iter_articles(archive.db)}
     assert after == before
     assert report.changed == 0 and len(report.problems) == 1
     assert report.problems[0].reason.startswith("not_the_article:notice:removed+replaced")

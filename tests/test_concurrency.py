@@ -3,7 +3,7 @@
 A writer process stores articles through ``Archive.store_article`` as fast as it can (new ones,
 then edits that add revisions) while `tinlanhdao serve` (Datasette, in a subprocess) answers
 searches and counts over HTTP and four reader threads query at the same time: counts through
-plain read-only SQLite, ``Archive(readonly=True).search``, ``Archive.stats`` and Datasette's
+plain read-only SQLite, ``search_articles``, ``reading.stats`` and Datasette's
 JSON. A second test does the same with a real crawl (slowed by DOWNLOAD_DELAY) as the writer.
 Readers pause 1 ms between queries (hundreds of queries a second each); readers that never
 pause starve SQLite's checkpoints (a strict xfail documents it). The size of the ``-wal`` file
@@ -30,7 +30,8 @@ import pytest
 from support.articles import seed_article
 from support.crawls import ROOT, crawl_command
 
-from archive import Archive
+from archive import Archive, reading, runs, storing
+from archive.search import search_articles
 from sample_portal.server import SamplePortal
 
 MB = 1024 * 1024
@@ -107,12 +108,12 @@ class Readers:
 
     def _search(self) -> None:
         with Archive(self.archive, readonly=True) as archive:
-            self._run("Archive.search",
-                      lambda n: archive.search(SEARCHES[n % len(SEARCHES)], limit=10))
+            self._run("search_articles",
+                      lambda n: search_articles(archive.db, SEARCHES[n % len(SEARCHES)], limit=10))
 
     def _stats(self) -> None:
         with Archive(self.archive, readonly=True) as archive:
-            self._run("Archive.stats", lambda _: archive.stats())
+            self._run("reading.stats", lambda _: reading.stats(archive.db))
 
     def _datasette(self) -> None:
         def step(n: int) -> None:
@@ -231,7 +232,7 @@ def test_a_wal_restart_holds_up_other_writers_for_a_moment_only(tmp_path, monkey
     monkeypatch.setattr(archive.store, "WAL_RESTART_BYTES", 0)
     path = tmp_path / "tinlanhdao.db"
     writer = Archive(path)
-    run_id = writer.start_run("tinlanhdao")
+    run_id = runs.start_run(writer.db, "tinlanhdao")
     reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM crawl_runs").fetchall()  # a snapshot, held 3 s
@@ -266,7 +267,7 @@ def test_no_other_process_commits_between_a_writes_first_read_and_its_write(tmp_
 
     path = tmp_path / "tinlanhdao.db"
     writer = Archive(path)
-    run_id = writer.start_run("tinlanhdao")
+    run_id = runs.start_run(writer.db, "tinlanhdao")
     writer.store_article(seed_article())
     other = sqlite3.connect(path, timeout=0, isolation_level=None)
     attempts: list[str] = []
@@ -280,9 +281,9 @@ def test_no_other_process_commits_between_a_writes_first_read_and_its_write(tmp_
                 attempts.append(str(error))
 
     writer.db.conn.set_trace_callback(commit_from_elsewhere)
-    writer.finish_run(run_id, status="finished", finish_reason="finished", counts={"new": 1})
-    assert writer.mark_removed(seed_article().url, "2024-01-01T00:00:00Z", "http_404")
-    writer.record_failure("http://x.test/gone", "http_404", http_status=404, run_id=run_id)
+    runs.finish_run(writer.db, run_id, "finished", "finished", counts={"new": 1})
+    assert storing.mark_removed(writer.db, seed_article().url, "2024-01-01T00:00:00Z", "http_404")
+    storing.record_failure(writer.db, "http://x.test/gone", "http_404", 404, run_id)
     writer.db.conn.set_trace_callback(None)
     assert attempts == ["database is locked"] * 3  # the other connection could not commit
     assert writer.db.execute("select status from crawl_runs").fetchall() == [("finished",)]

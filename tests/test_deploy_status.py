@@ -1,6 +1,6 @@
 """`tinlanhdao status`: a monitor's health check (exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
 
-The runs are recorded through the Archive's own run API (start_run / finish_run), as a crawl
+The runs are recorded through the archive's own run API (archive.runs), as a crawl
 records them; their times are then moved back by SQL on these test archives to make them old.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archive import Archive
+from archive import Archive, runs
 from archive.cli import main
 from archive.health import check
 
@@ -27,9 +27,9 @@ def _iso(hours_ago: float) -> str:
 def _run(path: Path, exit_status: int | None, hours_ago: float, problems=(),
          status: str = "finished") -> int:
     with Archive(path) as archive:
-        run_id = archive.start_run("tinlanhdao", mode="incremental", start_url="http://x/")
+        run_id = runs.start_run(archive.db, "tinlanhdao", mode="incremental", start_url="http://x/")
         if status != "running":
-            archive.finish_run(run_id, status=status, exit_status=exit_status,
+            runs.finish_run(archive.db, run_id, status=status, exit_status=exit_status,
                                problems=list(problems), counts={"new": 1})  # fmt: skip
         archive.db.execute("UPDATE crawl_runs SET started_at = ?, finished_at = "
                            "CASE WHEN finished_at IS NULL THEN NULL ELSE ? END WHERE id = ?",
@@ -97,7 +97,7 @@ def test_a_run_that_hangs_or_was_killed_is_a_warning(archive_path: Path) -> None
     code, output = _status(archive_path)
     assert code == 1 and "running for 8.1 h" in output
     with Archive(archive_path) as archive:  # what the next crawl does to a run that died
-        assert archive.close_abandoned_runs() == 1
+        assert runs.close_abandoned_runs(archive.db) == 1
     code, output = _status(archive_path)
     assert code == 1 and "last run #2 failed: exit ? (killed" in output
 

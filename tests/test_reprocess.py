@@ -15,7 +15,7 @@ from support.captures import crawled, query
 
 import crawler.extraction
 import crawler.version
-from archive import Archive
+from archive import Archive, storing
 from archive.cli import main
 from archive.reprocess import reprocess
 from crawler.extraction import NotAnArticle
@@ -161,7 +161,7 @@ def test_one_process_and_several_workers_agree(archive_path, tmp_path, monkeypat
 def test_reprocessing_keeps_removal_marks(archive_path, monkeypatch):
     [article] = query(archive_path, "select * from articles where author != '' limit 1")
     with Archive(archive_path) as archive:
-        archive.mark_removed(article["url"], "2026-01-01T00:00:00Z", "http_404")
+        storing.mark_removed(archive.db, article["url"], "2026-01-01T00:00:00Z", "http_404")
     drop_the_author(monkeypatch)
     assert run("reprocess", "--url", article["url"], "--db", str(archive_path)).exit_code == 0
     [after] = query(archive_path, "select * from articles where id = ?", article["id"])

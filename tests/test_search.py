@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlite_utils.cli import cli as sqlite_utils_cli
 from support.articles import build_archive, da_nang_article, other_article, seed_article
 
-from archive import Archive, QueryError
+from archive import Archive, QueryError, index, reading
 from archive.folding import (
     _FOLD_TABLE,
     WORD_PATTERN,
@@ -26,7 +26,7 @@ from archive.folding import (
     pair_phrase,
     pair_text,
 )
-from archive.search import ParsedQuery, highlight, parse_query, snippet
+from archive.search import ParsedQuery, highlight, parse_query, search_articles, snippet
 from archive.web import build_datasette, metadata_for
 
 
@@ -45,7 +45,7 @@ def archive(db_path: Path):
 
 
 def found(archive: Archive, query: str, **filters: object) -> list[str]:
-    return [hit.url for hit in archive.search(query, **filters)]
+    return [hit.url for hit in search_articles(archive.db, query, **filters)]
 
 
 # --- matching ------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def test_filters_since_until_author(archive: Archive) -> None:
 
 def test_bad_date_is_a_value_error(archive: Archive) -> None:
     with pytest.raises(ValueError, match="not a date"):
-        archive.search("hoi nghi", since="19/05/2023")
+        search_articles(archive.db, "hoi nghi", since="19/05/2023")
 
 
 # --- query parsing ------------------------------------------------------------------------------
@@ -174,12 +174,12 @@ def test_snippet_centres_on_matches_and_marks_cuts() -> None:
 
 
 def test_search_hits_carry_marked_title_and_snippet(archive: Archive) -> None:
-    [hit] = archive.search("dieu phoi")
+    [hit] = search_articles(archive.db, "dieu phoi")
     assert "[Điều] [phối]" in hit.snippet
     assert hit.title == seed_article().title
-    [da_nang] = archive.search("logistics")
+    [da_nang] = search_articles(archive.db, "logistics")
     assert "[logistics]" in da_nang.snippet
-    [by_lead] = archive.search("Chiều 5/6")
+    [by_lead] = search_articles(archive.db, "Chiều 5/6")
     assert "[Chiều] [5]/[6]" in by_lead.snippet  # the match is in the lead
 
 
@@ -311,7 +311,7 @@ def statements(archive: Archive, query: str, **options: object) -> list[str]:
     seen: list[str] = []
     archive.db.conn.set_trace_callback(seen.append)
     try:
-        archive.search(query, **options)
+        search_articles(archive.db, query, **options)
     finally:
         archive.db.conn.set_trace_callback(None)
     return [s for s in seen if "articles_fts" in s or "FROM articles" in s]
@@ -376,7 +376,7 @@ def test_limit_and_phrase_first_order_hold_across_both_passes(tmp_path: Path) ->
         assert found(archive, "da nang", limit=1) == [da_nang_article().url]
         assert found(archive, "da nang") == [da_nang_article().url, seed_article().url]
         assert found(archive, "da nang", limit=0) == []
-        hits = archive.search("da nang")
+        hits = search_articles(archive.db, "da nang")
         assert "[Đà] [Nẵng]" in hits[0].title_marked
 
 
@@ -437,7 +437,7 @@ def test_pairs_index_is_rebuilt_from_sql_by_reindex(db_path: Path) -> None:
             "INSERT INTO articles_fts_pairs(articles_fts_pairs) VALUES ('delete-all')"
         )
         assert pair_ids(archive, "da_nang") == []
-        archive.rebuild_search_index()
+        index.rebuild_search_index(archive.db)
         assert pair_ids(archive, "da_nang")
 
 
@@ -453,7 +453,7 @@ def test_pair_index_is_kept_by_triggers_and_can_be_scanned(db_path: Path) -> Non
     # `sqlite-utils tables --counts` and Datasette's page for the table.
     assert "columnsize=0" not in pairs_table_sql(archive)
     count = archive.db.execute("SELECT count(*) FROM articles_fts_pairs").fetchone()[0]
-    assert count == archive.article_count()
+    assert count == reading.article_count(archive.db)
     config = dict(archive.db.execute("SELECT k, v FROM articles_fts_pairs_config").fetchall())
     assert config["automerge"] == 16
     # A write that bypasses Archive (sqlite3 shell, pandas) is indexed by the triggers.

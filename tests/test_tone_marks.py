@@ -16,6 +16,7 @@ from sqlite_utils.cli import cli as sqlite_utils_cli
 from support.articles import build_archive, other_article
 
 from archive import Archive, QueryError
+from archive.search import search_articles
 from archive.web import build_datasette
 
 
@@ -42,7 +43,7 @@ def db_path(tmp_path_factory) -> Path:
 
 def found(db_path: Path, query: str, **options) -> set[str]:
     with Archive(db_path, readonly=True) as archive:
-        return {hit.title for hit in archive.search(query, **options)}
+        return {hit.title for hit in search_articles(archive.db, query, **options)}
 
 
 @pytest.mark.parametrize(

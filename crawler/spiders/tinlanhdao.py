@@ -30,7 +30,7 @@ from scrapy.utils.response import get_meta_refresh
 from twisted.python.failure import Failure
 from w3lib.url import canonicalize_url
 
-from archive import Archive, ArchiveError, ArchiveOutdated
+from archive import Archive, ArchiveError, ArchiveOutdated, reading, runs
 from crawler.extraction import NotAnArticle, extract_page
 from crawler.extraction.listing import read_listing
 from crawler.items import PageFailure, RemovedArticle
@@ -137,7 +137,7 @@ class TinLanhDaoSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         # The run has opened (created, migrated) the archive by now.
         self.archive = _open_archive(self.settings.get("ARCHIVE_PATH"))
-        self.walk_completed = bool(self.archive and self.archive.walk_completed())
+        self.walk_completed = bool(self.archive and runs.walk_completed(self.archive.db))
         self.logger.info("Run mode %s; archive %s", self.mode,
                          "walked to its end before" if self.walk_completed else "not yet complete")
         yield scrapy.Request(self.start_url, callback=self.parse_listing, errback=self.failed)
@@ -149,10 +149,10 @@ class TinLanhDaoSpider(scrapy.Spider):
         if self.archive is None:
             return []
         if self.mode == "full":
-            return self.archive.archived_urls()
+            return reading.archived_urls(self.archive.db)
         if self.recheck_days is not None:
             since = (date.today() - timedelta(days=self.recheck_days)).isoformat()
-            return self.archive.urls_published_since(since)
+            return reading.urls_published_since(self.archive.db, since)
         return []
 
     def _article_request(self, url: str, priority: int = 0) -> scrapy.Request | None:
@@ -206,7 +206,7 @@ class TinLanhDaoSpider(scrapy.Spider):
         yield from self._next_listing_pages(response.url, listing.page_links + listing.all_links)
 
     def _known(self, urls: list[str]) -> set[str]:
-        return self.archive.known_urls(urls) if self.archive is not None else set()
+        return reading.known_urls(self.archive.db, urls) if self.archive is not None else set()
 
     def _next_listing_pages(self, url: str, links: list[str]) -> Iterator[scrapy.Request]:
         """Full mode follows every page; incremental mode walks one page at a time and stops

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from archive import Archive
+from archive import Archive, runs
 from crawler.article import Article, Attachment, Image
 
 SECTION = "Tin hoạt động của Lãnh đạo Thành phố"
@@ -92,8 +92,8 @@ def other_article(n: int, published: str = "2022-03-01", author: str = "Thanh T�
 def build_archive(path: Path, articles: list[Article] | None = None) -> Path:
     """Create an archive at ``path`` holding ``articles`` (default: seed and Đà Nẵng)."""
     with Archive(path) as archive:
-        run_id = archive.start_run("tinlanhdao", "full", "https://www.cantho.gov.vn/")
+        run_id = runs.start_run(archive.db, "tinlanhdao", "full", "https://www.cantho.gov.vn/")
         for article in articles if articles is not None else [seed_article(), da_nang_article()]:
             archive.store_article(article, run_id)
-        archive.finish_run(run_id, "finished", "finished", {"new": 2})
+        runs.finish_run(archive.db, run_id, "finished", "finished", {"new": 2})
     return path

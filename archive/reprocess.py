@@ -87,21 +87,18 @@ def reprocess(
     prefixes, inclusive), ``url`` one article. ``extract`` defaults to the crawl's
     ``extract_page`` (looked up when called); without ``extractor_version``, each article
     records the declared version of the layout that extracted it
-    (``crawler.version.extractor_version(layout)``). ``progress(n)`` is called after each article;
-    ``rows`` is a selection made beforehand with ``select`` (to size a progress bar).
+    (``crawler.extraction.extractor_version(layout)``). ``progress(n)`` is called after each
+    article; ``rows`` is a selection made beforehand with ``select`` (to size a progress bar).
     ``workers`` > 1 reads and extracts in that many forked processes while this one stores
     (where the platform can fork; otherwise in this process). Each article is stored in its
     own transaction, in article order.
     """
-    if extract is None:
-        import crawler.extraction
+    import crawler.extraction
 
-        extract = crawler.extraction.extract_page
+    extract = extract or crawler.extraction.extract_page
     if extractor_version is None:  # each article: the declared version of its layout
-        import crawler.version
-
-        extractor_version = crawler.version.extractor_version()
-        version_of = crawler.version.extractor_version
+        extractor_version = crawler.extraction.extractor_version()
+        version_of = crawler.extraction.extractor_version
     else:
         version_of = _fixed_version(extractor_version)
     captures = Captures.of(archive)

@@ -47,8 +47,7 @@ from archive import Archive  # noqa: E402
 from archive.captures import Captures  # noqa: E402
 from archive.reprocess import reprocess  # noqa: E402
 from crawler.capture import WarcCapture  # noqa: E402
-from crawler.extraction import extract_page  # noqa: E402
-from crawler.version import extractor_version  # noqa: E402
+from crawler.extraction import extract_page, extractor_version  # noqa: E402
 
 SITE = ROOT / "sample_portal" / "site"
 BASE = "https://www.cantho.gov.vn"

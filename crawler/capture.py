@@ -31,7 +31,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from archive.captures import RESPONSE, REVISIT, Captures, payload_digest
-from crawler.version import package_version
+from crawler.extraction import package_version
 
 logger = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from archive.captures import Captures
 from archive.storing import as_article
 from archive.transactions import write_transaction
 from crawler.capture import CaptureResult, PendingCapture, WarcCapture
-from crawler.version import extractor_version
+from crawler.extraction import extractor_version
 
 logger = logging.getLogger(__name__)
 

@@ -33,6 +33,7 @@ from scrapy.utils.defer import deferred_from_coro
 from archive import Archive, ArchiveError, changeguard, default_archive_path, guard, runs
 from archive.captures import Captures, default_warc_dir
 from crawler.capture import DEFAULT_MAX_BYTES, WarcCapture
+from crawler.extraction import extractor_version
 from crawler.recorder import Recorder
 from crawler.runhealth import (
     EXIT_CODES,
@@ -44,7 +45,6 @@ from crawler.runhealth import (
     summary_lines,
 )
 from crawler.runlock import RunLocked, acquire_run_lock, lock_path
-from crawler.version import extractor_version
 
 logger = logging.getLogger(__name__)
 

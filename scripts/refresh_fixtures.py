@@ -8,7 +8,7 @@ other than its meta's ``layout`` is reported, and the exit status is 1, since wh
 read a page is a decision to review, not to regenerate.
 
 At the end it names the layouts whose output changed: bump their declared ``version``
-(crawler/version.py) in the same commit.
+(crawler/extraction/__init__.py) in the same commit.
 
     .venv/bin/python scripts/refresh_fixtures.py                   # every group
     .venv/bin/python scripts/refresh_fixtures.py written other_portals/ministry_table_layout

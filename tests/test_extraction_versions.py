@@ -11,11 +11,15 @@ import pytest
 from support.captures import crawled, query
 
 import crawler.extraction
-import crawler.version
 from archive import Archive
 from archive.reprocess import reprocess
-from crawler.extraction import FALLBACK, LAYOUTS
-from crawler.version import extractor_version, layout_versions, package_version
+from crawler.extraction import (
+    FALLBACK,
+    LAYOUTS,
+    extractor_version,
+    layout_versions,
+    package_version,
+)
 
 ALL_LAYOUTS = (*LAYOUTS, FALLBACK)
 

@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from support.captures import crawled, query
 
 import crawler.extraction
-import crawler.version
 from archive import Archive, storing
 from archive.cli import main
 from archive.reprocess import reprocess
@@ -49,7 +48,7 @@ def drop_the_author(monkeypatch, version: str = "test+no-author") -> None:
         return dataclasses.replace(REAL_EXTRACT(*args, **kwargs), author="", content_hash="")
 
     monkeypatch.setattr(crawler.extraction, "extract_page", extract)
-    monkeypatch.setattr(crawler.version, "extractor_version", lambda layout="": version)
+    monkeypatch.setattr(crawler.extraction, "extractor_version", lambda layout="": version)
 
 
 def test_reprocessing_with_the_same_rules_changes_nothing(archive_path):
@@ -99,7 +98,7 @@ def test_dropping_the_author_then_restoring_the_rule(archive_path, monkeypatch):
             assert revision["fetched_at"] == capture["fetched_at"]
 
     monkeypatch.setattr(crawler.extraction, "extract_page", REAL_EXTRACT)
-    monkeypatch.setattr(crawler.version, "extractor_version", lambda layout="": "test+restored")
+    monkeypatch.setattr(crawler.extraction, "extractor_version", lambda layout="": "test+restored")
     result = run("reprocess", "--db", str(archive_path))
     assert result.exit_code == 0, result.output
     assert f"{len(with_author)} changed, {28 - len(with_author)} unchanged" in result.output

@@ -8,6 +8,14 @@ the page without relying on its markup. The ``layout`` field of the result says 
 Only bytes that cannot be decoded or parsed become ``NotAnArticle`` here; any other exception
 is a bug in the extraction code and propagates, so that it is seen and fixed rather than stored
 as a quiet "not an article".
+
+Extractor versions are declared, Fundus-style: each layout class states its own ``version``,
+bumped by hand in the commit that changes what it extracts (the fixture test and
+``scripts/refresh_fixtures.py`` show which layouts' output changed), and an article records
+``extractor_version(layout)``: ``0.1.0+cantho-current.1``. Editing a comment, renaming a
+variable or speeding up a loop is not a new extractor. A change to the code every layout shares
+(``assemble``, ``blocks``, ``crawler.text``) that changes output raises the package version or
+the versions of the layouts whose output it changes.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import metadata
 
 from crawler.article import Article, Attachment, Image
 from crawler.extraction.document import (
@@ -36,6 +45,33 @@ LAYOUTS: tuple[type[PageLayout], ...] = (CanThoCurrentLayout, WebSphereLayout)
 FALLBACK: type[PageLayout] = GenericNewsLayout
 
 logger = logging.getLogger(__name__)
+
+
+def package_version() -> str:
+    """The installed package version ('0' when running from an uninstalled tree)."""
+    try:
+        return metadata.version("tinlanhdao")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def layout_versions() -> dict[str, str]:
+    """The declared version of every layout the crawl uses, known layouts first, by name."""
+    return {layout.name: layout.version for layout in (*LAYOUTS, FALLBACK)}
+
+
+def extractor_version(layout: str = "") -> str:
+    """The extractor that produced an article of ``layout`` (its ``layout`` field):
+    ``<package version>+<layout name>.<layout version>``.
+
+    Without a layout, the whole extractor: every layout's name and version, comma-separated
+    (``0.1.0+cantho-current.1,cantho-websphere.1,fallback.1``). A layout this version of the
+    code does not know (an article from a layout since removed) gets ``<name>.unknown``.
+    """
+    versions = layout_versions()
+    if layout:
+        return f"{package_version()}+{layout}.{versions.get(layout, 'unknown')}"
+    return f"{package_version()}+" + ",".join(f"{n}.{v}" for n, v in versions.items())
 
 
 @dataclass

@@ -82,7 +82,7 @@ class GenericNewsLayout(PageLayout):
     """Layout-independent extraction of a news article page."""
 
     name = "fallback"
-    version = "1"  # bump when what the fallback extracts changes (crawler/version.py)
+    version = "1"  # bump when what the fallback extracts changes (crawler/extraction/__init__.py)
     _HEADINGS = CSSSelector("h1, h2, h3, .title, .tieude, .news-title, .article-title")
 
     def __init__(self, root: Element, url: str) -> None:

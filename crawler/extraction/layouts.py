@@ -34,7 +34,7 @@ class PageLayout:
     """Base class: a page layout with selectors; subclasses set the class attributes."""
 
     name = "base"
-    # What this layout extracts, declared: bump it when its output changes (crawler/version.py).
+    # What this layout extracts, declared: bump it when its output changes (extractor_version).
     version = ""
     MARKER_CLASSES: frozenset[str] = frozenset()  # the page has an element with one of these
     ARTICLE: CSSSelector | None = None  # the article block; other selectors search inside it

@@ -1,10 +1,10 @@
 """Readers while the archive is written: no "database is locked", and the WAL stays bounded.
 
-A writer process stores articles through ``Archive.store_article`` as fast as it can (new ones,
+A process stores articles through ``Archive.store_article`` as fast as it can (new ones,
 then edits that add revisions) while `tinlanhdao serve` (Datasette, in a subprocess) answers
 searches and counts over HTTP and four reader threads query at the same time: counts through
 plain read-only SQLite, ``search_articles``, ``reading.stats`` and Datasette's
-JSON. A second test does the same with a real crawl (slowed by DOWNLOAD_DELAY) as the writer.
+JSON. A second test does the same with a real crawl (slowed by DOWNLOAD_DELAY) storing.
 Readers pause 1 ms between queries (hundreds of queries a second each); readers that never
 pause starve SQLite's checkpoints (a strict xfail documents it). The size of the ``-wal`` file
 is sampled all along; its peak and the locked errors seen are printed (`pytest -s`).
@@ -183,7 +183,7 @@ def report(name: str, readers: Readers, written: str) -> None:
 
 
 # Readers that never pause used to starve the automatic checkpoints (the WAL grew to 85-160 MB
-# in 6 s); the writer now restarts the WAL past 16 MB (archive.store.WAL_RESTART_BYTES).
+# in 6 s); storing now restarts the WAL past 16 MB (archive.store.WAL_RESTART_BYTES).
 @pytest.mark.parametrize("pause", [0.001, 0.0],
                          ids=["readers-1ms-apart", "readers-never-pause"])
 def test_readers_never_see_locked_while_a_writer_stores_as_fast_as_it_can(served_archive, pause):

@@ -254,8 +254,3 @@ def _give_back_provenance(db: sqlite_utils.Database, article_id: int, kept: list
     db.execute("UPDATE articles SET capture_id = ?, extractor_version = ? WHERE id = ?",
                [*kept, article_id])  # fmt: skip
 
-
-def as_outcome_counts(settlement: Settlement) -> dict[str, Any]:
-    """The settlement as run counts (for ``crawl_runs.counts``)."""
-    return {"held_stored": settlement.stored, "held_kept_out": settlement.kept_out,
-            "held_refused": settlement.refused}  # fmt: skip

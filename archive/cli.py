@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from archive import Archive, default_archive_path
-from archive.errors import ArchiveError, ArchiveNotFound, QueryError
+from archive.errors import ArchiveError, QueryError
 from archive.index import rebuild_search_index
 from archive.reading import article_count, get_article, has_article
 from archive.reading import stats as archive_stats
@@ -77,11 +77,7 @@ def date_options(command: Callable) -> Callable:
 
 @contextmanager
 def reading(db_path: Path, need_articles: bool = True) -> Iterator[Archive]:
-    """Open the archive read-only; known archive errors become clean messages."""
-    from archive import guard
-
-    if guard.what_is(db_path)[0] == "foreign":  # not "holds no articles yet": not ours at all
-        _refuse_unless(guard.require_archive, db_path)
+    """Open the archive read-only; known archive errors (a file not ours) become clean messages."""
     try:
         archive = Archive(db_path, readonly=True)
     except ArchiveError as error:
@@ -572,9 +568,7 @@ def _open_existing(db_path: Path) -> Archive:
     before it is opened, and left as it was."""
     from archive import guard
 
-    if not db_path.is_file():
-        raise click.ClickException(str(ArchiveNotFound(str(db_path))))
-    _refuse_unless(guard.require_archive, db_path)
+    _refuse_unless(guard.require_archive, db_path)  # missing, empty or not ours
     try:
         return Archive(db_path)
     except (ArchiveError, sqlite3.DatabaseError) as error:

@@ -5,13 +5,12 @@ archive's statistics. Nothing here writes; every lookup is parameterized and ind
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
 
 from archive.errors import ArticleNotFound
-from archive.search import date_range_sql
 
 # How many URLs one `IN (...)` lookup binds (SQLite allows at least 999 parameters).
 _LOOKUP_CHUNK = 500
@@ -99,18 +98,6 @@ def get_article(db: sqlite_utils.Database, key: int | str) -> dict[str, Any]:
         )
     )
     return article
-
-
-def iter_articles(
-    db: sqlite_utils.Database, since: str = "", until: str = ""
-) -> Iterator[dict[str, Any]]:
-    """Yield article rows (all columns), oldest publication first, within the date range.
-
-    ``since`` / ``until`` are ISO prefixes ('2023', '2023-05', '2023-05-19'), both inclusive.
-    """
-    where, params = date_range_sql("articles.published", since, until)
-    sql = f"SELECT * FROM articles {('WHERE ' + where) if where else ''} ORDER BY published, id"
-    yield from db.query(sql, params)
 
 
 def images_of(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ import hashlib
 import json
 import shutil
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
@@ -203,13 +203,6 @@ def _deflated(name: str) -> zipfile.ZipInfo:
 def _now_tuple() -> tuple[int, int, int, int, int, int]:
     now = datetime.now(timezone.utc)
     return (now.year, now.month, now.day, now.hour, now.minute, now.second)
-
-
-def iter_pages(path: str | Path) -> Iterator[dict[str, Any]]:
-    """The page entries of a WACZ file (without the header line)."""
-    with zipfile.ZipFile(path) as package:
-        for line in package.read(PAGES_PATH).decode("utf-8").splitlines()[1:]:
-            yield json.loads(line)
 
 
 def _software() -> str:

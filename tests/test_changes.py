@@ -333,9 +333,10 @@ def test_reprocessing_a_notice_capture_leaves_the_article_and_reports_it(tmp_pat
 
     monkeypatch.setattr(crawler.extraction, "extract_page", extract)
     with Archive(path) as archive:
-        before = {r["url"]: r["content_hash"] for r in reading.iter_articles(archive.db)}
+        hashes = "SELECT url, content_hash FROM articles"
+        before = dict(archive.db.execute(hashes).fetchall())
         report = reprocess(archive)
-        after = {r["url"]: r["content_hash"] for r in reading.iter_articles(archive.db)}
+        after = dict(archive.db.execute(hashes).fetchall())
     assert after == before
     assert report.changed == 0 and len(report.problems) == 1
     assert report.problems[0].reason.startswith("not_the_article:notice:removed+replaced")

@@ -40,7 +40,6 @@ class ListingPage:
     article_links: list[tuple[str, str]] = field(default_factory=list)  # (url, link text)
     page_links: list[str] = field(default_factory=list)
     all_links: list[str] = field(default_factory=list)
-    matched_selector: int | None = None  # index into ARTICLE_LINK_SELECTORS, None = no match
 
 
 def read_listing(body: bytes | str, url: str, content_type: str | None = None) -> ListingPage:
@@ -51,10 +50,9 @@ def read_listing(body: bytes | str, url: str, content_type: str | None = None) -
     except Exception:  # noqa: BLE001 - a broken listing page simply has no links
         return listing
     listing.all_links = _links(root.xpath("//a[@href]"), url)
-    for index, selector in enumerate(ARTICLE_LINK_SELECTORS):
+    for selector in ARTICLE_LINK_SELECTORS:
         found = selector(root)
         if found:
-            listing.matched_selector = index
             listing.article_links = [
                 (link, textnorm.clean_inline(text_content(a)))
                 for a, link in zip(found, _links(found, url, keep_empty=True), strict=True)

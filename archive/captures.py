@@ -139,12 +139,6 @@ def _decode_body(headers: list[tuple[str, str]], payload: bytes) -> bytes:
 # --- The index ----------------------------------------------------------------------------------
 
 
-_INSERT_CAPTURE = (  # built from the constant column list, never from input
-    f"INSERT INTO captures ({', '.join(CAPTURE_FIELDS)}) "
-    f"VALUES ({', '.join('?' * len(CAPTURE_FIELDS))})"
-)
-
-
 class Captures:
     """The captures of one archive: rows in its ``captures`` table, records in its WARC files.
 
@@ -179,8 +173,8 @@ class Captures:
     def add(self, row: dict[str, Any]) -> int:
         """Index one capture whose records are written (and flushed) already; return its id."""
         with write_transaction(self.db):
-            cursor = self.db.conn.execute(_INSERT_CAPTURE, [row.get(n) for n in CAPTURE_FIELDS])
-            return int(cursor.lastrowid)
+            return int(self.db.table("captures").insert(
+                {name: row.get(name) for name in CAPTURE_FIELDS}).last_pk)
 
     def last_of(self, url: str) -> dict[str, Any] | None:
         """The URL's most recent capture, or None."""

@@ -33,23 +33,7 @@ _ARTICLE_FIELDS = (
 # Fields the extractor derives from the same content (the hash leaves them out): an unchanged
 # article gets them from its latest extraction, so its row always matches its provenance.
 _DERIVED_FIELDS = ("body_html", "portal_id", "section", "word_count", "language", "layout")
-_UNCHANGED_UPDATE = (  # built from the constant above, never from input
-    "UPDATE articles SET last_seen = ?, removed_at = NULL, removed_reason = NULL, "
-    + ", ".join(name + " = ?" for name in _DERIVED_FIELDS)
-    + " WHERE id = ?"
-)
 _REVISION_FIELDS = ("content_hash", "title", "published", "author", "lead", "body", "body_html")
-# The rows storing inserts, and their statements (built from these constants, never from input).
-_INSERT_COLUMNS = {
-    "articles": (*_ARTICLE_FIELDS, "year", "first_seen", "last_seen"),
-    "revisions": ("article_id", "run_id", *_REVISION_FIELDS, "fetched_at"),
-    "images": ("article_id", "revision_id", "position", "src", "caption", "credit"),
-    "attachments": ("article_id", "revision_id", "position", "url", "title"),
-}
-_INSERT_SQL = {
-    table: f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    for table, columns in _INSERT_COLUMNS.items()
-}
 
 
 def or_null(value: Any) -> Any:
@@ -96,50 +80,28 @@ def store_article(
     row = {name: or_null(getattr(record, name)) for name in _ARTICLE_FIELDS}
     row.update(content_hash=content_hash, year=year_of(record.published))
     with write_transaction(db):
-        current = _article_row(db, record.url)
+        current = db.execute(
+            "SELECT id, content_hash, last_seen FROM articles WHERE url = ?", [record.url]
+        ).fetchone()
         if current is None:
-            article_id = _insert_article(db, row, seen_at)
+            row.update(first_seen=seen_at, last_seen=seen_at)
+            article_id = int(db.table("articles").insert(row).last_pk)
             revision_id = _add_revision(db, article_id, row, seen_at, run_id)
             _add_images(db, article_id, revision_id, record.images, record.attachments)
             index_leaders(db, article_id, record)
             return "new"
-        article_id = current["id"]
-        last_seen = max(current["last_seen"] or "", seen_at)
-        if current["content_hash"] == content_hash:
-            db.execute(
-                _UNCHANGED_UPDATE,
-                [last_seen, *(row[name] for name in _DERIVED_FIELDS), article_id],
-            )
+        article_id, current_hash, current_last_seen = current
+        seen = {"last_seen": max(current_last_seen or "", seen_at), "removed_at": None,
+                "removed_reason": None}  # fmt: skip
+        if current_hash == content_hash:
+            seen.update((name, row[name]) for name in _DERIVED_FIELDS)
+            db.table("articles").update(article_id, seen)
             return "unchanged"
-        row.update(last_seen=last_seen, removed_at=None, removed_reason=None)
-        db.table("articles").update(article_id, row)  # the triggers index it
+        db.table("articles").update(article_id, {**row, **seen})  # the triggers index it
         revision_id = _add_revision(db, article_id, row, seen_at, run_id)
         _replace_images_if_changed(db, article_id, revision_id, record, seen_at)
         index_leaders(db, article_id, record)
         return "changed"
-
-
-def _article_row(db: sqlite_utils.Database, url: str) -> dict[str, Any] | None:
-    rows = db.execute(
-        "SELECT id, content_hash, last_seen FROM articles WHERE url = ?", [url]
-    ).fetchall()
-    return (
-        {"id": rows[0][0], "content_hash": rows[0][1], "last_seen": rows[0][2]}
-        if rows
-        else None
-    )
-
-
-def _insert_row(db: sqlite_utils.Database, table: str, row: dict[str, Any]) -> int:
-    """Insert one row of ``table`` (a key of _INSERT_COLUMNS) with its constant prepared
-    INSERT (the hot path of storing: sqlite-utils' ``insert`` inspects the table on every
-    call); return its rowid. ``row`` must hold every column of the statement."""
-    values = [row[column] for column in _INSERT_COLUMNS[table]]
-    return int(db.conn.execute(_INSERT_SQL[table], values).lastrowid)
-
-
-def _insert_article(db: sqlite_utils.Database, row: dict[str, Any], seen_at: str) -> int:
-    return _insert_row(db, "articles", {**row, "first_seen": seen_at, "last_seen": seen_at})
 
 
 def _add_revision(
@@ -150,10 +112,9 @@ def _add_revision(
     run_id: int | None,
 ) -> int:
     revision = {name: row[name] for name in _REVISION_FIELDS}
-    return _insert_row(
-        db, "revisions",
-        {"article_id": article_id, "run_id": run_id, **revision, "fetched_at": fetched_at},
-    )
+    return int(db.table("revisions").insert(
+        {"article_id": article_id, "run_id": run_id, **revision, "fetched_at": fetched_at}
+    ).last_pk)  # fmt: skip
 
 
 def _add_images(
@@ -164,16 +125,15 @@ def _add_images(
     attachments: list[Attachment],
 ) -> None:
     link = {"article_id": article_id, "revision_id": revision_id}
-    for n, i in enumerate(images, start=1):
-        _insert_row(
-            db, "images",
-            {**link, "position": n, "src": i.src, "caption": or_null(i.caption),
-             "credit": or_null(i.credit)},
-        )  # fmt: skip
-    for n, a in enumerate(attachments, start=1):
-        _insert_row(
-            db, "attachments", {**link, "position": n, "url": a.url, "title": or_null(a.title)}
-        )
+    db.table("images").insert_all(
+        {**link, "position": n, "src": i.src, "caption": or_null(i.caption),
+         "credit": or_null(i.credit)}
+        for n, i in enumerate(images, start=1)
+    )  # fmt: skip
+    db.table("attachments").insert_all(
+        {**link, "position": n, "url": a.url, "title": or_null(a.title)}
+        for n, a in enumerate(attachments, start=1)
+    )
 
 
 def _replace_images_if_changed(

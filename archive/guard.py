@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zipfile
+from contextlib import closing
 from pathlib import Path
 from typing import Literal
 
@@ -52,16 +53,6 @@ def read_only_connection(path: str | Path) -> sqlite3.Connection:
     return connection
 
 
-def _table_names(path: Path) -> set[str]:
-    """The table names of the SQLite file at ``path``, read without writing anything."""
-    connection = read_only_connection(path)
-    try:
-        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        return {row["name"] for row in rows}
-    finally:
-        connection.close()
-
-
 def what_is(path: str | Path) -> tuple[Kind, str]:
     """What the file at ``path`` is, and a few words on why (for messages)."""
     path = Path(path)
@@ -76,7 +67,9 @@ def what_is(path: str | Path) -> tuple[Kind, str]:
     if header != SQLITE_HEADER:
         return "foreign", "not a SQLite database"
     try:
-        tables = _table_names(path)
+        with closing(read_only_connection(path)) as connection:
+            rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = {row["name"] for row in rows}
     except sqlite3.DatabaseError as error:
         return "foreign", f"an unreadable SQLite file ({error})"
     if not tables:
@@ -103,11 +96,7 @@ def require_archive_or_new(path: str | Path) -> Path:
     """Check that ``path`` is an archive, or a place a new one may be made (for the crawl):
     no file yet, an empty file or a SQLite file without tables. (Whether a missing folder is
     made is the caller's choice: the crawl makes its default ``data/``.)"""
-    path = Path(path)
-    kind, why = what_is(path)
-    if kind == "foreign":
-        raise NotOurs(f"{path} is {why}, not a tinlanhdao archive: refusing to touch it.")
-    return path
+    return Path(path) if what_is(path)[0] in ("missing", "empty") else require_archive(path)
 
 
 def require_folder(path: str | Path) -> Path:

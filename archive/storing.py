@@ -21,7 +21,7 @@ from archive.errors import InvalidArticle
 from archive.leaders.tables import index_article as index_leaders
 from archive.schema import utc_now
 from archive.transactions import write_transaction
-from crawler.article import Article, Attachment, Image
+from crawler.article import Article
 
 StoreOutcome = Literal["new", "changed", "unchanged"]
 
@@ -34,6 +34,8 @@ _ARTICLE_FIELDS = (
 # article gets them from its latest extraction, so its row always matches its provenance.
 _DERIVED_FIELDS = ("body_html", "portal_id", "section", "word_count", "language", "layout")
 _REVISION_FIELDS = ("content_hash", "title", "published", "author", "lead", "body", "body_html")
+# The columns of an image and of an attachment (after article_id, revision_id and position).
+_MEDIA_COLUMNS = {"images": ("src", "caption", "credit"), "attachments": ("url", "title")}
 
 
 def or_null(value: Any) -> Any:
@@ -87,7 +89,7 @@ def store_article(
             row.update(first_seen=seen_at, last_seen=seen_at)
             article_id = int(db.table("articles").insert(row).last_pk)
             revision_id = _add_revision(db, article_id, row, seen_at, run_id)
-            _add_images(db, article_id, revision_id, record.images, record.attachments)
+            _add_media(db, article_id, revision_id, record)
             index_leaders(db, article_id, record)
             return "new"
         article_id, current_hash, current_last_seen = current
@@ -99,7 +101,7 @@ def store_article(
             return "unchanged"
         db.table("articles").update(article_id, {**row, **seen})  # the triggers index it
         revision_id = _add_revision(db, article_id, row, seen_at, run_id)
-        _replace_images_if_changed(db, article_id, revision_id, record, seen_at)
+        _add_media(db, article_id, revision_id, record, replaced_at=seen_at)
         index_leaders(db, article_id, record)
         return "changed"
 
@@ -117,57 +119,36 @@ def _add_revision(
     ).last_pk)  # fmt: skip
 
 
-def _add_images(
+def _add_media(
     db: sqlite_utils.Database,
     article_id: int,
     revision_id: int,
-    images: list[Image],
-    attachments: list[Attachment],
+    record: Article,
+    replaced_at: str = "",
 ) -> None:
+    """Add the images and attachments of ``record`` under ``revision_id``. When they replace
+    the current ones (``replaced_at``), a table whose current rows are the same is left as it
+    is; otherwise its current rows are marked replaced (kept, never deleted)."""
     link = {"article_id": article_id, "revision_id": revision_id}
-    db.table("images").insert_all(
-        {**link, "position": n, "src": i.src, "caption": or_null(i.caption),
-         "credit": or_null(i.credit)}
-        for n, i in enumerate(images, start=1)
-    )  # fmt: skip
-    db.table("attachments").insert_all(
-        {**link, "position": n, "url": a.url, "title": or_null(a.title)}
-        for n, a in enumerate(attachments, start=1)
-    )
-
-
-def _replace_images_if_changed(
-    db: sqlite_utils.Database, article_id: int, revision_id: int, record: Article, replaced_at: str
-) -> None:
-    """Keep the current image/attachment rows if identical; else mark them replaced and
-    add the new ones under ``revision_id``."""
-    changed: dict[str, bool] = {}
-    for table, new_rows, columns in (
-        (
-            "images",
-            [(i.src, or_null(i.caption), or_null(i.credit)) for i in record.images],
-            "src, caption, credit",
-        ),
-        ("attachments", [(a.url, or_null(a.title)) for a in record.attachments], "url, title"),
-    ):
-        current = db.execute(
-            f"SELECT {columns} FROM {table} WHERE article_id = ? AND replaced_at IS NULL "
-            "ORDER BY position",
-            [article_id],
-        ).fetchall()
-        changed[table] = current != new_rows
-        if changed[table]:
-            db.execute(
-                f"UPDATE {table} SET replaced_at = ? "
-                "WHERE article_id = ? AND replaced_at IS NULL",
-                [replaced_at, article_id],
-            )
-    _add_images(
-        db, article_id,
-        revision_id,
-        record.images if changed["images"] else [],
-        record.attachments if changed["attachments"] else [],
-    )
+    media = {
+        "images": [(i.src, or_null(i.caption), or_null(i.credit)) for i in record.images],
+        "attachments": [(a.url, or_null(a.title)) for a in record.attachments],
+    }
+    for table, values in media.items():
+        columns = _MEDIA_COLUMNS[table]
+        if replaced_at:
+            current = db.execute(
+                f"SELECT {', '.join(columns)} FROM {table} "
+                "WHERE article_id = ? AND replaced_at IS NULL ORDER BY position", [article_id]
+            ).fetchall()
+            if current == values:
+                continue
+            db.execute(f"UPDATE {table} SET replaced_at = ? "
+                       "WHERE article_id = ? AND replaced_at IS NULL", [replaced_at, article_id])
+        db.table(table).insert_all(
+            {**link, "position": n, **dict(zip(columns, row, strict=True))}
+            for n, row in enumerate(values, start=1)
+        )
 
 
 def record_failure(

@@ -76,20 +76,8 @@ def get_article(db: sqlite_utils.Database, key: int | str) -> dict[str, Any]:
         raise ArticleNotFound(key)
     article = rows[0]
     article_id = article["id"]
-    article["images"] = list(
-        db.query(
-            "SELECT position, src, caption, credit FROM images "
-            "WHERE article_id = ? AND replaced_at IS NULL ORDER BY position",
-            [article_id],
-        )
-    )
-    article["attachments"] = list(
-        db.query(
-            "SELECT position, url, title FROM attachments "
-            "WHERE article_id = ? AND replaced_at IS NULL ORDER BY position",
-            [article_id],
-        )
-    )
+    article["images"] = _current(db, "images", "position, src, caption, credit", article_id)
+    article["attachments"] = _current(db, "attachments", "position, url, title", article_id)
     article["revisions"] = list(
         db.query(
             "SELECT id, run_id, content_hash, title, published, author, fetched_at, "
@@ -102,24 +90,22 @@ def get_article(db: sqlite_utils.Database, key: int | str) -> dict[str, Any]:
 
 def images_of(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
     """Current images of an article, in page order."""
-    return list(
-        db.query(
-            "SELECT src, caption, credit FROM images "
-            "WHERE article_id = ? AND replaced_at IS NULL ORDER BY position",
-            [article_id],
-        )
-    )
+    return _current(db, "images", "src, caption, credit", article_id)
 
 
 def attachments_of(db: sqlite_utils.Database, article_id: int) -> list[dict[str, Any]]:
     """Current attachments of an article, in page order."""
-    return list(
-        db.query(
-            "SELECT url, title FROM attachments "
-            "WHERE article_id = ? AND replaced_at IS NULL ORDER BY position",
-            [article_id],
-        )
-    )
+    return _current(db, "attachments", "url, title", article_id)
+
+
+def _current(
+    db: sqlite_utils.Database, table: str, columns: str, article_id: int
+) -> list[dict[str, Any]]:
+    """The ``columns`` of the current (not replaced) rows of ``table`` (images or attachments)
+    of an article, in page order; ``table`` and ``columns`` are constants, never input."""
+    return list(db.query(
+        f"SELECT {columns} FROM {table} WHERE article_id = ? AND replaced_at IS NULL "
+        "ORDER BY position", [article_id]))  # fmt: skip
 
 
 def stats(

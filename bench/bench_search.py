@@ -52,7 +52,8 @@ The measures, per query, median and p95 over repeated runs (warm cache):
 
 Archive.search ranks in three groups (docs/archive.md, Search): the phrase and then the words
 side by side in pieces, from the pair index ``articles_fts_pairs``, then all the words anywhere
-from ``articles_fts``; a group runs only when the ones before it leave room on the page. A
+from ``articles_fts``; a group runs only when the ones before it leave room on the page, and
+ranks at most its 5,000 most recently stored matches (``archive.search.RANKED_AT_MOST``). A
 query typed with marks (``Điều phối``, ``Đà Nẵng``) also looks its words up in the mark index
 ``articles_fts_marks`` (they must match as typed), and takes its phrase from there when every
 word is marked. All three indexes are kept by triggers (m003_researchers), so storing pays for them.

@@ -30,6 +30,11 @@ first, then (three words or more) texts with them side by side in pieces, then t
 all the words anywhere: Vietnamese words are several syllables, and "da nang" should put
 "Đà Nẵng" before texts that merely contain "đã" and "nâng". The side-by-side groups read the
 pair index ``articles_fts_pairs`` (or the mark index, for a query marked on every word).
+Each group is ranked by bm25 among its ``RANKED_AT_MOST`` most recently stored matches (highest
+ids; all of them when it has no more, or when the page asks for more): bm25 reads one row size
+per article it scores, so a phrase in most of the archive ("thanh pho") would otherwise cost a
+lookup per article (the pair and mark indexes keep their row sizes so that every tool can scan
+them).
 
 Snippets are built here in Python, not with FTS5's snippet(): that re-tokenizes the content
 column, which has no đ -> d copy, so a folded match would go unmarked. They highlight only
@@ -59,6 +64,9 @@ from crawler.text import clean_inline
 
 MAX_TERMS = 64
 MAX_VARIANTS = 16  # tone-placement spellings looked up for one marked term
+# A group of more matches than this ranks its newest this many (highest ids): bm25 reads one
+# row size per article it scores, about 1 µs each (bench/RESULTS.md, search).
+RANKED_AT_MOST = 5000
 # bm25 weights of the pair index's (body, lead, title) and the mark index's (title, lead, body):
 # SEARCH_WEIGHTS' 10 : 4 : 1, in each index's column order.
 PAIRS_WEIGHTS = "1.0, 4.0, 10.0"
@@ -573,7 +581,8 @@ def _best_ids(
 
     Only the indexes are read, plus the articles table when there are filters. bm25() with
     explicit weights and SQLite's ORDER BY ... LIMIT is faster than FTS5's ``ORDER BY rank``,
-    which (SQLite 3.40) sorts every match in a nested query of its own.
+    which (SQLite 3.40) sorts every match in a nested query of its own. Only the newest
+    ``RANKED_AT_MOST`` matches (or ``limit``, if more) are scored.
     """
     score = f"bm25({table}, {_WEIGHTS[table]})"
     join, where, extra = "", "", []
@@ -583,12 +592,16 @@ def _best_ids(
     if filters:
         join = f"JOIN articles a ON a.id = {table}.rowid"
         where += f" AND {filters}"
+    # The newest RANKED_AT_MOST matches in rowid order (FTS5 walks its lists backwards and
+    # stops there), then the best of them: bm25 reads a row size per article it scores.
     sql = (
-        f"SELECT {table}.rowid, {score} AS score FROM {table} {join} "
-        f"WHERE {table} MATCH ? {where} ORDER BY score LIMIT ?"
+        f"SELECT rowid, score FROM (SELECT {table}.rowid AS rowid, {score} AS score "
+        f"FROM {table} {join} WHERE {table} MATCH ? {where} "
+        f"ORDER BY {table}.rowid DESC LIMIT ?) ORDER BY score LIMIT ?"
     )
+    ranked = max(RANKED_AT_MOST, limit)
     try:
-        found = db.execute(sql, [match, *extra, *params, limit]).fetchall()
+        found = db.execute(sql, [match, *extra, *params, ranked, limit]).fetchall()
     except sqlite3.OperationalError as error:  # should not happen with quoted terms
         raise QueryError(f"SQLite could not run the search {match!r}: {error}") from error
     return sorted(found, key=lambda hit: (hit[1], hit[0]))

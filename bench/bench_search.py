@@ -5,6 +5,7 @@ Run by hand (not part of the tests)::
     .venv/bin/python bench/bench_search.py                    # 100,000 articles, temporary archive
     .venv/bin/python bench/bench_search.py --articles 5000 --db /tmp/bench.db
     .venv/bin/python bench/bench_search.py --db /tmp/bench.db --reuse   # search part only
+    .venv/bin/python bench/bench_search.py --storing-costs 2000 --batch 64
 
 The corpus. Search speed depends on how many articles a query matches, so the synthetic
 articles imitate the statistics of a news archive rather than a handful of topics:
@@ -27,8 +28,10 @@ articles imitate the statistics of a news archive rather than a handful of topic
   body and one in three of the title comes from the article's topics, people and places.
 
 Generation is deterministic (one seed per block of 500 articles) and runs in a worker process
-(``--processes``) while the main process stores the articles one by one through
-``Archive.store_article`` (one transaction each, as the crawl does).
+(``--processes``) while the main process stores the articles through ``Archive.store_article``,
+one transaction each by default, or ``--batch 64`` together as the crawl commits them
+(crawler.recorder). ``--storing-costs N`` only stores N articles once with every index and once
+without each index's triggers, to show what each index costs to keep.
 
 The queries. "Typical" queries are what a researcher types: two- or three-word topical phrases
 and names, folded and accented ("dieu phoi", "Điều phối", "da nang", "Đà Nẵng",
@@ -37,8 +40,8 @@ worst case and are reported separately, not counted against the target.
 
 The measures, per query, median and p95 over repeated runs (warm cache):
 
-* FTS: ``Archive.search`` as the CLI runs it: best 20 by bm25 (phrase matches first) with
-  highlighted title and snippet.
+* FTS: ``archive.search.search_articles`` as the CLI runs it: best 20 by bm25 (phrase
+  matches first) with highlighted title and snippet.
 * LIKE 20: what a user without the index would write: every query word (accented, as typed in
   the accented form; LIKE cannot ignore marks, and its case folding is ASCII only, so it finds
   fewer articles: the comparison favours LIKE) in title, lead or body, newest 20 first:
@@ -47,9 +50,10 @@ The measures, per query, median and p95 over repeated runs (warm cache):
 * LIKE all: the same condition without ORDER BY and LIMIT: the full scan that finding (and so
   ranking) every match needs.
 
-Archive.search ranks in three groups (docs/archive.md, Search): the phrase and then the words
+search_articles ranks in three groups (docs/archive.md, Search): the phrase and then the words
 side by side in pieces, from the pair index ``articles_fts_pairs``, then all the words anywhere
-from ``articles_fts``; a group runs only when the ones before it leave room on the page. A
+from ``articles_fts``; a group runs only when the ones before it leave room on the page, and
+ranks at most its 5,000 most recently stored matches (``archive.search.RANKED_AT_MOST``). A
 query typed with marks (``Điều phối``, ``Đà Nẵng``) also looks its words up in the mark index
 ``articles_fts_marks`` (they must match as typed), and takes its phrase from there when every
 word is marked. All three indexes are kept by triggers (m003_researchers), so storing pays for them.
@@ -394,20 +398,64 @@ def generate(count: int, processes: int) -> Iterator[Article]:
             yield from articles
 
 
-def store(archive: Archive, count: int, processes: int) -> tuple[float, float]:
-    """Store ``count`` synthetic articles; return (seconds spent storing, total seconds)."""
+def store(
+    archive: Archive, count: int, processes: int, batch: int = 1
+) -> tuple[float, float]:
+    """Store ``count`` synthetic articles, ``batch`` per transaction (1: one transaction each;
+    the crawl commits up to crawler.recorder.BATCH = 64 together through ``Archive.batch``);
+    return (seconds spent storing, total seconds)."""
     run_id = runs.start_run(archive.db, "bench", CORPUS_VERSION, "")
     storing = 0.0
     started = time.perf_counter()
-    for n, article in enumerate(generate(count, processes)):
+    articles = generate(count, processes)
+    done = 0
+    while done < count:
+        block = list(islice(articles, batch))
         t0 = time.perf_counter()
-        archive.store_article(article, run_id)
+        if batch == 1:
+            archive.store_article(block[0], run_id)
+        else:
+            with archive.batch():
+                for article in block:
+                    archive.store_article(article, run_id)
         storing += time.perf_counter() - t0
-        if (n + 1) % 10_000 == 0:
-            rate = (n + 1) / storing
-            print(f"  stored {n + 1:>7,} articles  ({rate:,.0f}/s storing)", file=sys.stderr)
+        if (done + len(block)) // 10_000 > done // 10_000:
+            rate = (done + len(block)) / storing
+            print(f"  stored {done + len(block):>7,} articles  ({rate:,.0f}/s)", file=sys.stderr)
+        done += len(block)
     runs.finish_run(archive.db, run_id, "finished", "finished", {"new": count})
     return storing, time.perf_counter() - started
+
+
+# Which triggers a storing-cost variant drops (by name prefix), to see what each index costs.
+WITHOUT = {
+    "every index": (),
+    "no pair index": ("articles_fts_pairs_",),
+    "no mark index": ("articles_fts_marks_",),
+    "no articles_fts": ("articles_fts_insert", "articles_fts_update", "articles_fts_delete"),
+    "no search index": ("articles_fts",),
+}
+
+
+def storing_costs(count: int, batch: int) -> None:
+    """Store the same ``count`` articles in a fresh archive per variant of ``WITHOUT`` (that
+    index's triggers dropped) and print the CPU milliseconds per article of each."""
+    articles = list(islice(generate(count, 0), count))
+    print(f"Storing {count:,} articles, {batch} per transaction, CPU ms per article:")
+    for name, prefixes in WITHOUT.items():
+        with tempfile.TemporaryDirectory() as workdir, Archive(Path(workdir) / "b.db") as archive:
+            triggers = archive.db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            for (trigger,) in triggers.fetchall():
+                if prefixes and trigger.startswith(prefixes):
+                    archive.db.execute(f'DROP TRIGGER "{trigger}"')
+            run_id = runs.start_run(archive.db, "bench", CORPUS_VERSION, "")
+            cpu, wall = time.process_time(), time.perf_counter()
+            for start in range(0, count, batch):
+                with archive.batch():
+                    for article in articles[start : start + batch]:
+                        archive.store_article(article, run_id)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        print(f"  {name:<16} {cpu / count * 1000:6.2f} ms CPU  {count / wall:6.0f} articles/s wall")
 
 
 # --- Queries -----------------------------------------------------------------------------------
@@ -501,7 +549,7 @@ def run_queries(archive: Archive, args: argparse.Namespace, count: int) -> None:
     load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
     print(f"\nLoad average before searching: {load} ({os.cpu_count()} CPUs).")
     print(
-        f"\nSearch over {count:,} articles, milliseconds, warm cache. FTS: Archive.search (best 20"
+        f"\nSearch over {count:,} articles, milliseconds, warm cache. FTS: search_articles (best 20"
         f" by bm25, phrase first, snippets), {args.fts_repeat} runs. LIKE 20: each word in title,"
         f"\nlead or body, newest 20; LIKE all: every matching row; {args.like_repeat} runs each. "
         "all / phrase / like: share of the articles with all the words (FTS), with the\nphrase "
@@ -564,11 +612,21 @@ def main() -> None:
     parser.add_argument(
         "--processes", type=int, default=1, help="Generating processes beside the storing one."
     )
+    parser.add_argument(
+        "--batch", type=int, default=1, help="Articles per transaction when storing (crawl: 64)."
+    )
+    parser.add_argument(
+        "--storing-costs", type=int, metavar="N", default=0,
+        help="Only store N articles once per index left out (what each index's triggers cost).",
+    )  # fmt: skip
     parser.add_argument("--db", "--keep", type=Path, help="Build the archive at this path.")
     parser.add_argument(
         "--reuse", action="store_true", help="Use the archive at --db as it is (no storing)."
     )
     args = parser.parse_args()
+    if args.storing_costs:
+        storing_costs(args.storing_costs, args.batch)
+        return
 
     workdir = tempfile.TemporaryDirectory()
     path = args.db or Path(workdir.name) / "bench.db"
@@ -580,11 +638,11 @@ def main() -> None:
     if not args.reuse:
         with Archive(path) as archive:
             print(f"Storing {args.articles:,} synthetic articles in {path} ...", file=sys.stderr)
-            storing, total = store(archive, args.articles, args.processes)
+            storing, total = store(archive, args.articles, args.processes, args.batch)
             print(
                 f"\nStored {args.articles:,} articles: {args.articles / storing:,.0f} articles/s "
                 f"through Archive.store_article ({storing:.0f} s storing, {total:.0f} s with "
-                f"generation in {args.processes} more processes), one transaction each."
+                f"generation in {args.processes} more processes), {args.batch} per transaction."
             )
             archive.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

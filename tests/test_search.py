@@ -489,6 +489,23 @@ def test_pair_index_ranks_a_title_match_first(tmp_path: Path) -> None:
         assert set(found(archive, '"da nang"')) == {title.url, twice.url, once.url}
 
 
+def test_a_group_larger_than_the_cap_ranks_its_newest_matches(tmp_path: Path, monkeypatch) -> None:
+    # The title match is the best by bm25 but the oldest row: with a cap of two, the phrase
+    # group ranks only the two newest matches, unless the page asks for more.
+    title = other_article(1)
+    title.title = "Làm việc với Đà Nẵng"
+    older, newer = other_article(2), other_article(3)
+    older.body = newer.body = "Đoàn Đà Nẵng đến thăm thành phố."
+    db_path = build_archive(tmp_path / "tinlanhdao.db", [title, older, newer])
+    monkeypatch.setattr("archive.search.RANKED_AT_MOST", 2)
+    with Archive(db_path, readonly=True) as archive:
+        assert set(found(archive, '"da nang"', limit=2)) == {older.url, newer.url}
+        assert found(archive, '"da nang"', limit=3)[0] == title.url
+    monkeypatch.setattr("archive.search.RANKED_AT_MOST", 3)
+    with Archive(db_path, readonly=True) as archive:
+        assert found(archive, '"da nang"', limit=1) == [title.url]
+
+
 # --- the fast paths agree with the plain definitions -----------------------------------------
 
 _TEXT = st.text(

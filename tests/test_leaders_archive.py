@@ -336,3 +336,35 @@ def test_reindex_leaders_command(archive_path):
     result = invoke("reindex-leaders", "--db", str(archive_path))
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Indexed 3 articles with rules {RULES_VERSION}: ")
+
+
+def test_search_keeps_the_articles_that_mention_the_leader(archive_path):
+    # "thành phố" is in all three articles; only 2 and 3 name Nguyễn Ngọc Hè.
+    everything = json.loads(invoke("search", "thanh pho", "--json", "--db",
+                                   str(archive_path)).output)
+    assert sorted(hit["url"][-1] for hit in everything) == ["1", "2", "3"]
+    result = invoke("search", "thanh pho", "--leader", "nguyen ngoc he", "--json", "--db",
+                    str(archive_path))
+    assert result.exit_code == 0, result.output
+    assert sorted(hit["url"][-1] for hit in json.loads(result.output)) == ["2", "3"]
+    # With the other filters: the leader's articles of June only.
+    june = invoke("search", "thanh pho", "--leader", "Nguyễn Ngọc Hè", "--since", "2023-06",
+                  "--db", str(archive_path))
+    assert june.exit_code == 0 and "example.test/a/3" in june.output
+    assert "example.test/a/2" not in june.output
+
+
+def test_search_by_leader_includes_an_office_linked_by_date(archive_path):
+    # Article 1 names only "Chủ tịch UBND thành phố", which Mai Văn Chủ held that day.
+    result = invoke("search", "tiep doan", "--leader", "mai van chu", "--json", "--db",
+                    str(archive_path))
+    assert result.exit_code == 0, result.output
+    assert [hit["url"] for hit in json.loads(result.output)] == ["http://example.test/a/1"]
+    assert "No articles match" in invoke("search", "kiem tra", "--leader", "mai van chu",
+                                         "--db", str(archive_path)).output
+
+
+def test_search_by_an_unknown_leader_is_a_one_line_error(archive_path):
+    result = invoke("search", "thanh pho", "--leader", "nobody at all", "--db", str(archive_path))
+    assert result.exit_code == 2 and "no leader named 'nobody at all'" in result.output
+    assert "Traceback" not in result.output

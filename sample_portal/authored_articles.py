@@ -434,7 +434,7 @@ ARTICLES: list[Article] = [
         byline="none",
         exercises="WebSphere page with no author (no byline paragraph, empty 'Theo tác giả' in the reader line) and no images",
         blocks=[
-            P("Ngày 30/3, UBND thành phố Cần Thơ tổ chức phiên họp thường kỳ tháng 3 năm 2022 để đánh giá tình hình kinh tế - xã hội quý I và cho ý kiến vào một số đề án quan trọng. Chủ tịch UBND thành phố Tạ Ngọc Bích chủ trì phiên họp."),
+            P("Ngày 30/3, UBND thành phố Cần Thơ tổ chức phiên họp thường kỳ tháng 3 năm 2022 để đánh giá tình hình kinh tế - xã hội quý I và cho ý kiến vào một số đề án quan trọng. Ông Tạ Ngọc Bích, nguyên Phó Chủ tịch UBND thành phố, vừa được bầu giữ chức Chủ tịch UBND thành phố, chủ trì phiên họp."),
             P("Quý I năm 2022, tốc độ tăng trưởng kinh tế của thành phố ước đạt 5,92%; các hoạt động sản xuất, kinh doanh dần phục hồi sau dịch COVID-19. Tổng thu ngân sách đạt 3.412 tỷ đồng, bằng 28% dự toán."),
             P("Tại phiên họp, các thành viên UBND thành phố đã thảo luận, cho ý kiến về đề án phát triển kinh tế ban đêm, kế hoạch phục hồi ngành du lịch và dự thảo quy định phân cấp quản lý hạ tầng kỹ thuật đô thị."),
             P("Kết luận phiên họp, Chủ tịch UBND thành phố yêu cầu các sở, ngành tập trung đẩy mạnh tiêm vắc-xin phòng COVID-19 mũi nhắc lại, chuẩn bị tốt các điều kiện tổ chức Ngày hội Du lịch - Văn hóa Ẩm thực Cần Thơ."),

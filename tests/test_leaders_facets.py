@@ -127,3 +127,25 @@ def test_an_unknown_leader_id_filters_everything_out_and_says_so(datasette):
     assert response.status_code == 200
     assert "mentions person 999 (unknown)" in response.text
     assert "0 rows" in response.text
+
+
+def test_a_facet_over_its_time_limit_is_reported_as_timed_out(datasette, monkeypatch):
+    from datasette.database import QueryInterrupted
+
+    execute = datasette.execute
+
+    async def slow_on_mentions(database, sql, *args, **kwargs):
+        if "FROM mentions m" in sql:
+            raise QueryInterrupted(None, sql, None)
+        return await execute(database, sql, *args, **kwargs)
+
+    monkeypatch.setattr(datasette, "execute", slow_on_mentions)
+    page = get_json(datasette, "/tinlanhdao/articles.json?_shape=objects")
+    assert "leader" not in page["facet_results"] and "activity" in page["facet_results"]
+    assert len(page["rows"]) == len(ARTICLES)
+
+    async def fetch():
+        return await datasette.client.get("/tinlanhdao/articles")
+
+    html = asyncio.run(fetch())
+    assert html.status_code == 200 and "These facets timed out: leader" in html.text

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from datasette.database import QueryInterrupted
 from datasette.facets import Facet
 from datasette.filters import FilterArguments
 from datasette.utils import path_with_added_args, path_with_removed_args
@@ -84,8 +85,11 @@ class _JoinedFacet(Facet):
             return [], []
         size = self.get_facet_size()
         sql = self.counting_sql.format(articles=f"SELECT id FROM ({self.sql})", limit=size + 1)
-        rows = (await self.ds.execute(self.database, sql, self.params, truncate=False,
-                                      custom_time_limit=self.ds.setting("facet_time_limit_ms")))
+        try:
+            rows = await self.ds.execute(self.database, sql, self.params, truncate=False,
+                                         custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+        except QueryInterrupted:  # over facet_time_limit_ms: Datasette says the facet timed out
+            return [], [self.type]
         pairs = self.get_querystring_pairs()
         values = []
         for value, label, count in list(rows)[:size]:

@@ -32,7 +32,9 @@ ACTIVITY_ARG = "_activity"
 # argument -> (SQL keeping the articles, with the parameter's name {p}; words describing it)
 _FILTERS = {
     LEADER_ARG: ("id IN (SELECT article_id FROM mentions WHERE person_id = :{p})", "mentions"),
-    ACTIVITY_ARG: ("id IN (SELECT article_id FROM activities WHERE activity = :{p})", "activity"),
+    ACTIVITY_ARG: (
+        "id IN (SELECT article_id FROM activities WHERE activity = :{p})", "activity is"
+    ),
 }
 
 

@@ -116,11 +116,14 @@ def main() -> None:
 @click.argument("query")
 @date_options
 @click.option("--author", default="", help="Only bylines containing this (accents ignored).")
+@click.option("--leader", default="", metavar="NAME",
+              help="Only articles mentioning this leader, named or by office (accents optional).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of text.")
 @db_option
 def search(
-    query: str, since: str, until: str, author: str, limit: int, as_json: bool, db_path: Path
+    query: str, since: str, until: str, author: str, leader: str, limit: int, as_json: bool,
+    db_path: Path,
 ) -> None:
     """Full-text search of titles, leads and bodies, best matches (bm25) first, words side by
     side before words apart.
@@ -135,12 +138,19 @@ def search(
     Example:
       tinlanhdao search "dieu phoi"
       tinlanhdao search "Đà Nẵng" --since 2023-01 --json
+      tinlanhdao search "doanh nghiep" --leader "nguyen ngoc he"
     """
     marks = BOLD if (not as_json and sys.stdout.isatty()) else BRACKETS
     with reading(db_path) as archive:
-        hits = search_articles(
-            archive.db, query, since=since, until=until, author=author, limit=limit, marks=marks
-        )
+        if leader:
+            hits = _search_by_leader(
+                archive, query, leader,
+                since=since, until=until, author=author, limit=limit, marks=marks,
+            )
+        else:
+            hits = search_articles(
+                archive.db, query, since=since, until=until, author=author, limit=limit, marks=marks
+            )
     if as_json:
         click.echo(dumps([hit.to_dict() for hit in hits]))
         return
@@ -153,6 +163,17 @@ def search(
         click.echo(f"   {' · '.join(details)}")
         click.echo(f"   {hit.url}")
         click.echo(f"   {hit.snippet}\n")
+
+
+def _search_by_leader(archive: Archive, query: str, leader: str, **options: Any) -> list:
+    """``search`` kept to the articles that mention ``leader`` (archive/leaders/report.py)."""
+    from archive.leaders.report import UnknownLeader, leader_filter
+
+    try:
+        only = leader_filter(archive.db, leader)
+    except UnknownLeader as error:
+        raise QueryProblem(str(error)) from None
+    return search_articles(archive.db, query, only=only, **options)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)

@@ -495,16 +495,21 @@ def search_articles(
     author: str = "",
     limit: int = 20,
     marks: tuple[str, str] = ("[", "]"),
+    only: tuple[str, list[Any]] | None = None,
 ) -> list[SearchHit]:
     """Search title, lead and body; return up to ``limit`` hits, best bm25 rank first.
 
     ``since``/``until`` are inclusive ISO date prefixes; ``author`` keeps articles whose byline
-    contains it (diacritics and case ignored). Raises ``QueryError`` for a query without words,
-    ``ValueError`` for a malformed date.
+    contains it (diacritics and case ignored). ``only`` is a further SQL condition on the
+    articles (alias ``a``) and its parameters, such as ``archive.leaders.report.leader_filter``.
+    Raises ``QueryError`` for a query without words, ``ValueError`` for a malformed date.
     """
     parsed = parse_query(query)
     limit = max(0, int(limit))
     filters, params = filter_sql("a", since=since, until=until, author=author)
+    if only:
+        filters = " AND ".join(f for f in (filters, f"({only[0]})") if f)
+        params = [*params, *only[1]]
     ranked: list[tuple[int, float]] = []
     # Phrase matches first (when the query has one), then the articles with the words side by
     # side in pieces (queries of three words or more), then the others with all the words; a

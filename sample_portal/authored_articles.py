@@ -129,13 +129,13 @@ ARTICLES: list[Article] = [
         lead="Trong hai ngày 13 và 14/3, đoàn công tác thành phố Cần Thơ do Phó Bí thư Thường trực Thành ủy Huỳnh Văn Phúc làm trưởng đoàn đã đến thăm và làm việc với Thành ủy, UBND thành phố Đà Nẵng.",
         exercises="Đà Nẵng in title and body; related-news and share boxes nested inside ArticleContent; two images with '(Ảnh: Xuân Giang)'; date 'Thứ Sáu, DD/MM/YYYY - HH:MM'",
         blocks=[
-            P("Tại buổi làm việc, lãnh đạo thành phố Đà Nẵng đã chia sẻ kinh nghiệm xây dựng chính quyền số, vận hành Trung tâm giám sát, điều hành đô thị thông minh và nền tảng dữ liệu dùng chung của thành phố."),
+            P("Tại buổi làm việc, ông Ngô Văn Tường, Chủ tịch UBND thành phố Đà Nẵng, đã chia sẻ kinh nghiệm xây dựng chính quyền số, vận hành Trung tâm giám sát, điều hành đô thị thông minh và nền tảng dữ liệu dùng chung của thành phố."),
             Img("lam-viec-da-nang-1.jpg", "Toàn cảnh buổi làm việc giữa hai thành phố Cần Thơ và Đà Nẵng", "Xuân Giang"),
-            P("Theo lãnh đạo Đà Nẵng, thành phố đã tích hợp hơn 200 cơ sở dữ liệu chuyên ngành; người dân có thể theo dõi hồ sơ, phản ánh hiện trường và nhận kết quả thủ tục hành chính qua ứng dụng di động. Đà Nẵng cũng chú trọng đào tạo nhân lực công nghệ thông tin cho đội ngũ cán bộ cấp phường."),
+            P("Theo Bí thư Thành ủy Đà Nẵng Nguyễn Đình Khoa, thành phố đã tích hợp hơn 200 cơ sở dữ liệu chuyên ngành; người dân có thể theo dõi hồ sơ, phản ánh hiện trường và nhận kết quả thủ tục hành chính qua ứng dụng di động. Đà Nẵng cũng chú trọng đào tạo nhân lực công nghệ thông tin cho đội ngũ cán bộ cấp phường."),
             P("Phó Bí thư Thường trực Thành ủy Cần Thơ Huỳnh Văn Phúc cảm ơn sự đón tiếp chu đáo của thành phố Đà Nẵng và đánh giá cao những kết quả nổi bật của Đà Nẵng trong chuyển đổi số. Ông cho biết Cần Thơ đang triển khai Đề án xây dựng đô thị thông minh giai đoạn 2025 - 2030, rất cần học hỏi cách làm bài bản của Đà Nẵng."),
             Img("lam-viec-da-nang-2.jpg", "Đoàn công tác tham quan Trung tâm giám sát, điều hành đô thị thông minh thành phố Đà Nẵng", "Xuân Giang"),
             P("Hai bên thống nhất sẽ tăng cường trao đổi kinh nghiệm trong quản lý đô thị, phát triển du lịch, thu hút đầu tư; đồng thời nghiên cứu ký kết chương trình hợp tác toàn diện giữa thành phố Cần Thơ và thành phố Đà Nẵng giai đoạn 2025 - 2030."),
-            P("Trong thời gian làm việc tại Đà Nẵng, đoàn công tác đã đến dâng hoa tại Tượng đài Mẹ Việt Nam Anh hùng và khảo sát Khu công nghệ cao Đà Nẵng."),
+            P("Trong thời gian làm việc tại Đà Nẵng, đoàn công tác đã đến dâng hoa tại Tượng đài Mẹ Việt Nam Anh hùng, khảo sát Khu công nghệ cao Đà Nẵng và thăm ông Lương Minh Tâm, nguyên Chủ tịch UBND thành phố Cần Thơ, hiện nghỉ hưu tại Đà Nẵng."),
         ],
     ),
     Article(
@@ -250,7 +250,7 @@ ARTICLES: list[Article] = [
         list_date="16/05/2024",
         published="2024-05-16T08:00:00+07:00",
         portal_id="15330",
-        author="Phúc Hậu",
+        author="Nguyễn Phúc Hậu",
         lead="Sáng 16/5, UBND thành phố Cần Thơ tổ chức hội nghị đối thoại với doanh nghiệp năm 2024 nhằm lắng nghe, tháo gỡ khó khăn, vướng mắc trong thủ tục đầu tư, đất đai và xây dựng.",
         exercises="one PDF attachment; an image whose caption has no credit; quotation marks in the body; date 'Thứ Năm, DD/MM/YYYY - HH:MM'",
         attachments=[
@@ -416,7 +416,7 @@ ARTICLES: list[Article] = [
         lead="Sáng 27/7, đoàn đại biểu lãnh đạo thành phố Cần Thơ đã đến dâng hương, dâng hoa tưởng niệm các anh hùng liệt sĩ tại Nghĩa trang liệt sĩ thành phố.",
         exercises="current layout on an older (migrated) article; date '27/07/2022 | 4:04 PM'; '(Ảnh: Xuân Giang)'",
         blocks=[
-            P("Đoàn do đồng chí Lê Quang Tuấn, Bí thư Thành ủy, dẫn đầu; cùng đi có các đồng chí trong Ban Thường vụ Thành ủy, Thường trực HĐND, UBND, Ủy ban MTTQ Việt Nam thành phố và lãnh đạo các sở, ban, ngành."),
+            P("Đoàn do đồng chí Lê Quang Tuấn, Bí thư Thành ủy, dẫn đầu; cùng đi có đồng chí Võ Thành Đạt, Chủ tịch HĐND thành phố; Chủ tịch Ủy ban MTTQ Việt Nam thành phố Nguyễn Thị Hồng Nhung; các đồng chí trong Ban Thường vụ Thành ủy, Thường trực HĐND, UBND, Ủy ban MTTQ Việt Nam thành phố và lãnh đạo các sở, ban, ngành."),
             Img("vieng-nghia-trang.jpg", "Đoàn đại biểu lãnh đạo thành phố dâng hương tưởng niệm các anh hùng liệt sĩ", "Xuân Giang"),
             P("Trong không khí trang nghiêm, đoàn đã dành phút mặc niệm, bày tỏ lòng biết ơn sâu sắc đối với các anh hùng liệt sĩ đã anh dũng hy sinh vì độc lập, tự do của Tổ quốc. Đoàn cũng đi thắp hương trên các phần mộ liệt sĩ."),
             P("Cùng ngày, các đoàn công tác của thành phố đã đến thăm, tặng quà các Mẹ Việt Nam Anh hùng, thương binh nặng và thân nhân liệt sĩ tại các quận, huyện."),
@@ -434,7 +434,7 @@ ARTICLES: list[Article] = [
         byline="none",
         exercises="WebSphere page with no author (no byline paragraph, empty 'Theo tác giả' in the reader line) and no images",
         blocks=[
-            P("Ngày 30/3, UBND thành phố Cần Thơ tổ chức phiên họp thường kỳ tháng 3 năm 2022 để đánh giá tình hình kinh tế - xã hội quý I và cho ý kiến vào một số đề án quan trọng. Chủ tịch UBND thành phố chủ trì phiên họp."),
+            P("Ngày 30/3, UBND thành phố Cần Thơ tổ chức phiên họp thường kỳ tháng 3 năm 2022 để đánh giá tình hình kinh tế - xã hội quý I và cho ý kiến vào một số đề án quan trọng. Ông Tạ Ngọc Bích, nguyên Phó Chủ tịch UBND thành phố, vừa được bầu giữ chức Chủ tịch UBND thành phố, chủ trì phiên họp."),
             P("Quý I năm 2022, tốc độ tăng trưởng kinh tế của thành phố ước đạt 5,92%; các hoạt động sản xuất, kinh doanh dần phục hồi sau dịch COVID-19. Tổng thu ngân sách đạt 3.412 tỷ đồng, bằng 28% dự toán."),
             P("Tại phiên họp, các thành viên UBND thành phố đã thảo luận, cho ý kiến về đề án phát triển kinh tế ban đêm, kế hoạch phục hồi ngành du lịch và dự thảo quy định phân cấp quản lý hạ tầng kỹ thuật đô thị."),
             P("Kết luận phiên họp, Chủ tịch UBND thành phố yêu cầu các sở, ngành tập trung đẩy mạnh tiêm vắc-xin phòng COVID-19 mũi nhắc lại, chuẩn bị tốt các điều kiện tổ chức Ngày hội Du lịch - Văn hóa Ẩm thực Cần Thơ."),

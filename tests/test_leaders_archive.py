@@ -336,3 +336,83 @@ def test_reindex_leaders_command(archive_path):
     result = invoke("reindex-leaders", "--db", str(archive_path))
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"Indexed 3 articles with rules {RULES_VERSION}: ")
+
+
+def test_search_keeps_the_articles_that_mention_the_leader(archive_path):
+    # "thành phố" is in all three articles; only 2 and 3 name Nguyễn Ngọc Hè.
+    everything = json.loads(invoke("search", "thanh pho", "--json", "--db",
+                                   str(archive_path)).output)
+    assert sorted(hit["url"][-1] for hit in everything) == ["1", "2", "3"]
+    result = invoke("search", "thanh pho", "--leader", "nguyen ngoc he", "--json", "--db",
+                    str(archive_path))
+    assert result.exit_code == 0, result.output
+    assert sorted(hit["url"][-1] for hit in json.loads(result.output)) == ["2", "3"]
+    # With the other filters: the leader's articles of June only.
+    june = invoke("search", "thanh pho", "--leader", "Nguyễn Ngọc Hè", "--since", "2023-06",
+                  "--db", str(archive_path))
+    assert june.exit_code == 0 and "example.test/a/3" in june.output
+    assert "example.test/a/2" not in june.output
+
+
+def test_search_by_leader_includes_an_office_linked_by_date(archive_path):
+    # Article 1 names only "Chủ tịch UBND thành phố", which Mai Văn Chủ held that day.
+    result = invoke("search", "tiep doan", "--leader", "mai van chu", "--json", "--db",
+                    str(archive_path))
+    assert result.exit_code == 0, result.output
+    assert [hit["url"] for hit in json.loads(result.output)] == ["http://example.test/a/1"]
+    assert "No articles match" in invoke("search", "kiem tra", "--leader", "mai van chu",
+                                         "--db", str(archive_path)).output
+
+
+def test_search_by_an_unknown_leader_is_a_one_line_error(archive_path):
+    result = invoke("search", "thanh pho", "--leader", "nobody at all", "--db", str(archive_path))
+    assert result.exit_code == 2 and "no leader named 'nobody at all'" in result.output
+    assert "Traceback" not in result.output
+
+
+# --- Which evidence links an office named alone ------------------------------------------------
+
+
+def test_the_archives_own_appearances_come_before_the_people_file(tmp_path, people_file):
+    # The file says Mai Văn Chủ chaired the committee all of 2020; the archive's articles name
+    # Lý Văn Mười in that office in February and November. An office alone in June is his.
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_article(article(1, "2020-06-01", "Chủ tịch UBND thành phố tiếp đoàn",
+                                      "Chủ tịch UBND thành phố tiếp đoàn công tác."))
+        assert rows(archive, "SELECT DISTINCT person, inferred FROM mentions "
+                             "WHERE article_id = 1") == [("Mai Văn Chủ", 1)]  # the file, alone
+        archive.store_article(article(2, "2020-02-01", "Chủ tịch UBND thành phố dự lễ",
+                                      "Chủ tịch UBND thành phố Lý Văn Mười dự lễ."))
+        archive.store_article(article(3, "2020-11-01", "Chủ tịch UBND thành phố kiểm tra",
+                                      "Ông Lý Văn Mười, Chủ tịch UBND thành phố, kiểm tra."))
+        assert rows(archive, "SELECT DISTINCT person, inferred, inferred_from FROM mentions "
+                             "WHERE article_id = 1") == [
+            ("Lý Văn Mười", 1, "archive: Lý Văn Mười named Chủ tịch UBND from 2020-02-01 to "
+                               "2020-11-01")]
+        # Outside his appearances the file still speaks (December 2020: Mai Văn Chủ).
+        archive.store_article(article(4, "2020-12-15", "Chủ tịch UBND thành phố tiếp đoàn",
+                                      "Chủ tịch UBND thành phố tiếp đoàn."))
+        assert rows(archive, "SELECT DISTINCT person, inferred_from FROM mentions "
+                             "WHERE article_id = 4") == [
+            ("Mai Văn Chủ", "people file: written by us for this test")]
+        # A full refill gives the same links.
+        leader_tables.reindex_all(archive.db, load_people())
+        assert rows(archive, "SELECT article_id, person FROM mentions WHERE inferred = 1 "
+                             "GROUP BY article_id ORDER BY article_id") == [
+            (1, "Lý Văn Mười"), (4, "Mai Văn Chủ")]
+
+
+def test_the_holder_named_in_the_same_article_comes_before_any_date_link(tmp_path, people_file):
+    # The file says Mai Văn Chủ; the article names Lý Văn Mười, then the office alone.
+    with Archive(tmp_path / "a.db") as archive:
+        archive.store_article(article(
+            1, "2020-06-01", "Chủ tịch UBND thành phố dự hội nghị",
+            "Chủ tịch UBND thành phố Lý Văn Mười dự hội nghị.\n\n"
+            "Chủ tịch UBND thành phố yêu cầu các sở hoàn thành kế hoạch."))
+        assert rows(archive, "SELECT kind, person, inferred FROM mentions ORDER BY id") == [
+            ("office_only", "Lý Văn Mười", 0),  # the title
+            ("title_first", "Lý Văn Mười", 0), ("office_only", "Lý Văn Mười", 0)]
+        leader_tables.reindex_all(archive.db, load_people())
+        assert rows(archive, "SELECT kind, person, inferred FROM mentions ORDER BY id") == [
+            ("office_only", "Lý Văn Mười", 0),  # the title
+            ("title_first", "Lý Văn Mười", 0), ("office_only", "Lý Văn Mười", 0)]

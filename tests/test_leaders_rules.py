@@ -212,6 +212,29 @@ def test_a_former_holder_is_not_the_holder():
     assert find_in_text("Dự có nguyên Chủ tịch UBND thành phố Võ Văn Sáu.") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ông Đinh Văn Bảy, nguyên Phó Chủ tịch UBND thành phố, vừa được bầu giữ chức Chủ tịch "
+        "UBND thành phố, chủ trì phiên họp.",
+        "Ông Đinh Văn Bảy, nguyên Phó Chủ tịch UBND thành phố, nay là Chủ tịch UBND thành phố, "
+        "dự lễ.",
+        "Ông Đinh Văn Bảy, nguyên Chủ tịch UBND thành phố Đà Nẵng, mới được phân công làm Chủ "
+        "tịch UBND thành phố Cần Thơ, phát biểu.",
+    ],
+)
+def test_a_new_office_after_a_former_one_is_the_persons(text):
+    # Only the new office is theirs now; the former one is no mention at all.
+    mention = only(text)
+    assert (mention.kind, mention.name, mention.role) == ("name_first", "Đinh Văn Bảy",
+                                                          "Chủ tịch UBND")
+
+
+def test_a_new_office_needs_the_former_one_and_the_name_before_it():
+    assert only("Các sở, ngành, nay là Chủ tịch UBND thành phố yêu cầu.").person == ""
+    assert only("Ông Đinh Văn Bảy, Giám đốc Sở, nay là Chủ tịch UBND thành phố.").person == ""
+
+
 # --- Names ----------------------------------------------------------------------------------
 
 

@@ -371,14 +371,16 @@ def test_datasette_reads_through_read_only_connections(crawled, tmp_path):
 
     # No plugin that could ask Datasette to write: only the project's own two (the archive's
     # pages, archive/datasette_plugin, and the leader pages, archive/leaders/web), whose hooks
-    # read (they run no execute_write and register no write route).
+    # read (they run no execute_write and register no write route; the leader facets and the
+    # filters their clicks set only read and add read-only WHERE clauses).
     hooks: dict[str, set[str]] = {}
     for plugin in get_plugins():
         if not plugin["name"].startswith("datasette."):
             hooks.setdefault(plugin["name"], set()).update(plugin["hooks"])
     assert set(hooks) <= {"tinlanhdao", "archive.datasette_plugin", "archive.leaders.web"}
     assert set().union(*hooks.values()) <= {
-        "get_metadata", "extra_template_vars", "register_routes"
+        "get_metadata", "extra_template_vars", "register_routes", "register_facet_classes",
+        "filters_from_request",
     }
     root = Path(__file__).resolve().parents[1]
     plugin_source = "".join(

@@ -18,7 +18,7 @@ from typing import Any
 from archive.leaders.activity import Activity, classify_title
 from archive.leaders.mentions import Mention, find_mentions, normalize_name
 
-RULES_VERSION = "leaders-rules-1"
+RULES_VERSION = "leaders-rules-2"
 
 __all__ = [
     "RULES_VERSION",

@@ -7,7 +7,8 @@ A mention is an office of the city (a head such as "Phó Chủ tịch" and an or
 - ``name_first``: the name right before it and a comma, "ông Nguyễn Ngọc Hè, Phó Chủ tịch UBND
   TP Cần Thơ" (also "đồng chí Lê Quang Tuấn, Bí thư Thành ủy"). Two offices joined by a comma or
   "kiêm" are one title: "Phó Bí thư Thành ủy, Chủ tịch UBND thành phố Trần Việt Trường" gives
-  one mention per office;
+  one mention per office. A new office after a former one is the person's too: "Ông Tạ Ngọc
+  Bích, nguyên Phó Chủ tịch UBND thành phố, vừa được bầu giữ chức Chủ tịch UBND thành phố";
 - ``name_again``: a name already given with an office, written again alone ("Ông Nguyễn Ngọc
   Hè đề nghị ..."), with the role it had there;
 - ``office_only``: the office alone ("Chủ tịch UBND thành phố yêu cầu ..."). It is linked to the
@@ -43,6 +44,12 @@ _OFFICE = re.compile(
 _TITLE_JOINER = re.compile(r"\s*(?:,|kiêm)\s*")
 _NAME_SEPARATOR = re.compile(r"\s*[,–-]\s*$")  # between a name and its title
 _FORMER = re.compile(r"(?:nguyên|cố|cựu|Nguyên|Cố|Cựu)\s+$")
+# Between a former office and the new one of the same person: "Ông Tạ Ngọc Bích, nguyên Phó Chủ
+# tịch UBND thành phố, vừa được bầu giữ chức Chủ tịch UBND thành phố, ...".
+_NOW_HOLDS = re.compile(
+    r",\s*(?:nay là|hiện là|(?:vừa |mới )?được bầu (?:giữ chức|làm)|(?:vừa |mới )?được "
+    r"(?:bổ nhiệm|phân công) (?:giữ chức|làm))\s+$"
+)
 
 # --- Names ----------------------------------------------------------------------------------
 
@@ -205,6 +212,29 @@ def _chains(text: str, offices: list[_Office]) -> list[list[_Office]]:
     return chains
 
 
+def _name_before_former_office(text: str, start: int) -> tuple[int, int] | None:
+    """The name of a person given a former office and then the one starting at ``start``:
+    "Ông Tạ Ngọc Bích, nguyên Phó Chủ tịch UBND thành phố, vừa được bầu giữ chức <office>"."""
+    window_start = max(0, start - 48)
+    bridge = _NOW_HOLDS.search(text[window_start:start])
+    if not bridge:
+        return None
+    former_end = window_start + bridge.start()
+    former = [m for m in _OFFICE.finditer(text, max(0, former_end - 120), former_end)
+              if m.end() == former_end or text[m.end() : former_end].strip() in v.PLACES]
+    if not former:
+        return None
+    prefix = _FORMER.search(text[max(0, former[-1].start() - 8) : former[-1].start()])
+    if not prefix:
+        return None
+    former_start = former[-1].start() - len(prefix.group())
+    separator = _NAME_SEPARATOR.search(text[max(0, former_start - 4) : former_start])
+    if not separator:
+        return None
+    before = _name_before(text, former_start - len(separator.group()))
+    return _trim_name(text, before) if before else None
+
+
 def find_in_text(text: str, part: str = "body", index: int = 0) -> list[Mention]:
     """The mentions with an office in one text: title_first, name_first and office_only (the
     latter not yet linked to anyone)."""
@@ -224,6 +254,9 @@ def find_in_text(text: str, part: str = "body", index: int = 0) -> list[Mention]
                 before = _name_before(text, chain[0].start - len(separator.group()))
                 name_span = _trim_name(text, before) if before else None
                 kind = "name_first" if name_span else kind
+        if name_span is None:
+            name_span = _name_before_former_office(text, chain[0].start)
+            kind = "name_first" if name_span else kind
         name = text[name_span[0] : name_span[1]] if name_span else ""
         title = text[chain[0].start : chain[-1].end]
         for office in chain:

@@ -113,6 +113,14 @@ def find_leader(db: Any, query: str) -> tuple[int, str]:
     raise UnknownLeader(query, sorted(name for _, name in exact or partial))
 
 
+def leader_filter(db: Any, query: str) -> tuple[str, list[Any]]:
+    """An SQL condition on the articles (alias ``a``) keeping those that mention the person
+    ``query`` names (see ``find_leader``), by name or by an office linked to them by date,
+    with its parameters: for ``archive.search.search_articles(only=...)``."""
+    person_id, _ = find_leader(db, query)
+    return "a.id IN (SELECT article_id FROM mentions WHERE person_id = ?)", [person_id]
+
+
 def timeline(db: Any, person_id: int) -> dict[str, Any]:
     """One person's roles (as the archive names them) and terms (from the people file), their
     articles (date, activity, roles, title, whether linked by date only) and their count per

@@ -292,9 +292,10 @@ def _merge(db: Any, alias: str, name: str) -> None:
 
 
 def resolve_offices(db: Any, people: People) -> int:
-    """Link every office-only mention the article itself does not link to the holder of the
-    office on the article's day (see ``_holder``); only one-holder offices. Returns how many
-    mentions changed."""
+    """Link every office-only mention the article itself does not link (the rules link it to
+    the person the same article names in that office, see ``mentions``) to the holder of the
+    office on the article's day: by the archive's own appearances, else by the people file (see
+    ``_holder``); only one-holder offices. Returns how many mentions changed."""
     changed = 0
     for role in sorted(vocabulary.SINGLE_HOLDER_ROLES):
         changed += _relink(db, people, role, "", [])
@@ -364,16 +365,20 @@ def _relink(db: Any, people: People, role: str, where: str, params: list) -> int
 
 
 def _holder(db: Any, people: People, role: str, day: str, spans: list) -> tuple[int | None, str]:
+    """Who held the one-holder ``role`` on ``day``, and what says so. The archive's own
+    evidence first: the one person it names in that office in articles on both sides of the
+    day (what the section itself says, even where the people file says another, such as an
+    invented sample or a file that is wrong); failing that, the people file; else nobody."""
     if not day:
         return None, ""
-    held = people.holder_on(role, day)
-    if held:
-        name, term = held
-        return _person_id(db, name), f"people file: {term.source}"
     inside = [(pid, name, first, last) for pid, name, first, last in spans if first <= day <= last]
     if len(inside) == 1:
         _, name, first, last = inside[0]
         return inside[0][0], f"archive: {name} named {role} from {first} to {last}"
+    held = people.holder_on(role, day)
+    if held:
+        name, term = held
+        return _person_id(db, name), f"people file: {term.source}"
     return None, ""
 
 

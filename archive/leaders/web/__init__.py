@@ -7,10 +7,13 @@ have the leader tables; its SQL is read-only. Pages:
 
 - ``/<database>/-/leaders``: every person with roles, article count, first and last appearance;
 - ``/<database>/-/leader/<person id>``: articles per month as a bar chart (inline SVG, no
-  script), then each article with its date, activity, roles and a link to it.
+  script), then each article with its date, activity, roles and a link to it;
+- on the ``articles`` table, a facet by leader and one by activity, whose clicks filter the
+  table (``?_leader=<person id>``, ``?_activity=...``; see ``facets``).
 
 It implements no ``render_cell`` (the project installs none, so every cell stays escaped) and
-nothing that writes: only ``register_routes`` and ``get_metadata``.
+nothing that writes: only ``register_routes``, ``get_metadata``, ``register_facet_classes`` and
+``filters_from_request``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
 from archive.leaders.report import leaders, timeline
+from archive.leaders.web.facets import ActivityFacet, LeaderFacet, leader_filters
 
 FACETS = {
     "mentions": ["person", "role", "kind", "inferred"],
@@ -119,6 +123,16 @@ def register_routes(datasette: Any) -> list:
         (r"^/(?P<database>[^/]+)/-/leaders$", leaders_page),
         (r"^/(?P<database>[^/]+)/-/leader/(?P<person_id>\d+)$", leader_page),
     ]
+
+
+@hookimpl
+def register_facet_classes() -> list:
+    return [LeaderFacet, ActivityFacet]
+
+
+@hookimpl
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    return leader_filters(request, database, table, datasette)
 
 
 @hookimpl

@@ -176,6 +176,15 @@ def test_articles_table_is_a_reading_list(served_archive: str, browser_page, tmp
     assert page.locator("details.tld-columns summary").is_visible()
     assert "body_html" not in page.locator("table.tld-list").inner_text()
     screenshot(page, "articles-table", tmp_path)
+    # On a phone the rows stack; no cell carries a label of Datasette's columns ("id", "url").
+    page.set_viewport_size({"width": 400, "height": 900})
+    labels = page.evaluate(
+        "[...document.querySelectorAll('table.tld-list td')]"
+        ".map(td => getComputedStyle(td, '::before').content)"
+    )
+    assert labels and set(labels) <= {"none", "normal"}
+    screenshot(page, "articles-table-narrow", tmp_path)
+    page.set_viewport_size({"width": 1400, "height": 1000})
     page.click("text=Show every column")
     assert "_view=columns" in page.url
     headers = page.locator("table.rows-and-columns th").all_inner_texts()
@@ -256,6 +265,13 @@ def test_home_page_charts_have_drawn_marks(served_archive: str, browser_page, tm
     assert len(heights) == 29 and sum(1 for h in heights if h > 0) == 4
     box = monthly.nth(0).bounding_box()
     assert box["width"] > 0 and box["height"] > 0
+    # Every month label is drawn whole inside the chart, the newest month's included.
+    labels = charts.nth(0).locator("text[transform]")  # the slanted month labels
+    assert [label.text_content() for label in labels.all()][-1] == "2024-07"
+    frame = charts.nth(0).bounding_box()
+    for box in (label.bounding_box() for label in labels.all()):
+        assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+        assert box["y"] + box["height"] <= frame["y"] + frame["height"]
     authors = [t.text_content() for t in charts.nth(1).locator("title").all()]
     assert "Kim Xuyến: 1" in authors
     screenshot(page, "charts", tmp_path)

@@ -11,17 +11,12 @@ Needs ``pip install playwright`` (its wheel ships the driver; no ``playwright in
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from support.articles import build_archive, da_nang_article, other_article, seed_article
+from support.browser import serving
 
 from crawler.article import Article
 
@@ -41,20 +36,6 @@ playwright_api = pytest.importorskip(
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Chromium is not installed: apt-get install -y chromium"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tinlanhdao_command() -> list[str]:
-    script = Path(sys.executable).with_name("tinlanhdao")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("tinlanhdao")
-    return [found] if found else [sys.executable, "-m", "archive.cli"]
 
 
 # Written by us: an article where "đã" and "nâng" stand side by side, which an unmarked
@@ -92,33 +73,8 @@ def served_archive(tmp_path: Path):
             "UPDATE articles SET body_html = ? WHERE url = ?", [HOSTILE_HTML, other_article(1).url]
         )
     conn.close()
-    port = free_port()
-    server = subprocess.Popen(
-        [*tinlanhdao_command(), "serve", "--db", str(db_path), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=os.environ | {"PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read() if server.stdout else ""
-                    pytest.fail(f"tinlanhdao serve did not start:\n{output}")
-                time.sleep(0.2)
+    with serving(db_path) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_search_box_finds_the_seed_article(served_archive: str) -> None:

@@ -5,7 +5,12 @@ A crawl of the bundled sample portal (served by this test on its own port) is pa
 index and WARC files), and pywb's ``wayback`` server replays it on 127.0.0.1. Before the
 replay, the sample portal is stopped and a trap server takes its port: any request the
 replayer sent to the archived site would land there. pywb runs with no live collection and no
-proxy (its config.yaml names only the archived collection).
+proxy (its config.yaml names only the archived collection). The article's page in Datasette,
+with the replayer configured, links to that replay, and following the link brings the text.
+
+The other tests check the links without a replayer: present with the capture's URL and time
+when one is configured (by $TINLANHDAO_REPLAY_URL or Datasette's plugin configuration),
+absent otherwise, and never active content.
 """
 
 from __future__ import annotations

@@ -131,6 +131,7 @@ def test_articles_table_is_a_reading_list(served_archive: str, browser_page, tmp
     assert not page.locator("dl.column-descriptions").is_visible()
     assert page.locator("details.tld-columns summary").is_visible()
     assert "body_html" not in page.locator("table.tld-list").inner_text()
+    assert "Suggested facets" not in page.content()  # off: they cost most of a large page
     screenshot(page, "articles-table", tmp_path)
     # On a phone the rows stack; no cell carries a label of Datasette's columns ("id", "url").
     page.set_viewport_size({"width": 400, "height": 900})

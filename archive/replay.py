@@ -10,8 +10,11 @@ such as pywb serves them again as they were. When the operator runs one, set
 such as ReplayWeb.page's ``...#view=pages&url={url_quoted}&ts={timestamp}``). A value without
 ``{`` is a pywb-style prefix: ``{timestamp}/{url}`` is appended. Unset, there are no links.
 
-``replay_url`` builds one link; the Datasette side calls it for each article row (with the
-article's capture) when ``replay_template()`` is set. Nothing here imports Datasette or pywb.
+``replay_url`` builds one link. Datasette gets the template through its plugin configuration
+(``plugins.tinlanhdao.replay_url`` in the metadata, which the project's metadata fills from
+$TINLANHDAO_REPLAY_URL); the plugin links each article to the capture its current version came
+from (``articles.capture_id``: that capture's URL and time), and an article page each of its
+captures. Only http(s) links are made. Nothing here imports Datasette or pywb.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def replay_url(url: str, fetched_at: str, template: str | None = None) -> str:
     if not template or not url:
         return ""
     try:
-        return template.format(
+        link = template.format(
             timestamp=timestamp14(fetched_at or ""), url=url, url_quoted=quote(url, safe="")
         )
     except (KeyError, IndexError, ValueError):
@@ -49,3 +52,4 @@ def replay_url(url: str, fetched_at: str, template: str | None = None) -> str:
             f"{REPLAY_ENV_VAR}={template!r}: only {{timestamp}}, {{url}} and {{url_quoted}} "
             "may appear in braces"
         ) from None
+    return link if link.lower().startswith(("http://", "https://")) else ""

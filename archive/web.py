@@ -85,10 +85,12 @@ def build_datasette(path: str | Path) -> Datasette:
     # request that fails, a malformed search included (the client gets a clean 400). A few bad
     # queries a second would flood the log and pin a core; the clean answer is enough.
     importlib.import_module("datasette.handle_exception").rich = None
+    # Facet suggestions try every column of a table on each page: 0.8 s of the articles page's
+    # 0.84 s on 10,000 articles (bench/RESULTS.md, "Scale-out"). The metadata's facets stay.
     return Datasette(
         [str(path)],
         metadata=metadata_for(path),
-        settings={"truncate_cells_html": 300, "default_page_size": 50},
+        settings={"truncate_cells_html": 300, "default_page_size": 50, "suggest_facets": False},
     )
 
 

@@ -11,17 +11,12 @@ Needs ``pip install playwright`` (its wheel ships the driver; no ``playwright in
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from support.articles import build_archive, da_nang_article, other_article, seed_article
+from support.browser import serving
 
 from crawler.article import Article
 
@@ -41,20 +36,6 @@ playwright_api = pytest.importorskip(
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="Chromium is not installed: apt-get install -y chromium"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tinlanhdao_command() -> list[str]:
-    script = Path(sys.executable).with_name("tinlanhdao")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("tinlanhdao")
-    return [found] if found else [sys.executable, "-m", "archive.cli"]
 
 
 # Written by us: an article where "đã" and "nâng" stand side by side, which an unmarked
@@ -92,33 +73,8 @@ def served_archive(tmp_path: Path):
             "UPDATE articles SET body_html = ? WHERE url = ?", [HOSTILE_HTML, other_article(1).url]
         )
     conn.close()
-    port = free_port()
-    server = subprocess.Popen(
-        [*tinlanhdao_command(), "serve", "--db", str(db_path), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=os.environ | {"PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read() if server.stdout else ""
-                    pytest.fail(f"tinlanhdao serve did not start:\n{output}")
-                time.sleep(0.2)
+    with serving(db_path) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_search_box_finds_the_seed_article(served_archive: str) -> None:
@@ -175,7 +131,17 @@ def test_articles_table_is_a_reading_list(served_archive: str, browser_page, tmp
     assert not page.locator("dl.column-descriptions").is_visible()
     assert page.locator("details.tld-columns summary").is_visible()
     assert "body_html" not in page.locator("table.tld-list").inner_text()
+    assert "Suggested facets" not in page.content()  # off: they cost most of a large page
     screenshot(page, "articles-table", tmp_path)
+    # On a phone the rows stack; no cell carries a label of Datasette's columns ("id", "url").
+    page.set_viewport_size({"width": 400, "height": 900})
+    labels = page.evaluate(
+        "[...document.querySelectorAll('table.tld-list td')]"
+        ".map(td => getComputedStyle(td, '::before').content)"
+    )
+    assert labels and set(labels) <= {"none", "normal"}
+    screenshot(page, "articles-table-narrow", tmp_path)
+    page.set_viewport_size({"width": 1400, "height": 1000})
     page.click("text=Show every column")
     assert "_view=columns" in page.url
     headers = page.locator("table.rows-and-columns th").all_inner_texts()
@@ -256,6 +222,13 @@ def test_home_page_charts_have_drawn_marks(served_archive: str, browser_page, tm
     assert len(heights) == 29 and sum(1 for h in heights if h > 0) == 4
     box = monthly.nth(0).bounding_box()
     assert box["width"] > 0 and box["height"] > 0
+    # Every month label is drawn whole inside the chart, the newest month's included.
+    labels = charts.nth(0).locator("text[transform]")  # the slanted month labels
+    assert [label.text_content() for label in labels.all()][-1] == "2024-07"
+    frame = charts.nth(0).bounding_box()
+    for box in (label.bounding_box() for label in labels.all()):
+        assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+        assert box["y"] + box["height"] <= frame["y"] + frame["height"]
     authors = [t.text_content() for t in charts.nth(1).locator("title").all()]
     assert "Kim Xuyến: 1" in authors
     screenshot(page, "charts", tmp_path)

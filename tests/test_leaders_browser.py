@@ -6,15 +6,10 @@ Skipped with the reason when Playwright or Chromium is missing.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from support.browser import serving
 
 from archive import Archive
 from crawler.article import Article
@@ -39,12 +34,6 @@ ARTICLES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     people = tmp_path / "people.json"
@@ -55,29 +44,8 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         for n, (published, title, body) in enumerate(ARTICLES):
             archive.store_article(Article(url=f"http://example.test/{n}", title=title, body=body,
                                           published=published))
-    port = free_port()
-    command = [str(Path(sys.executable).with_name("tinlanhdao")), "serve", "--db", str(db_path),
-               "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, env=os.environ | {"PYTHONUNBUFFERED": "1"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/-/versions.json", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"tinlanhdao serve did not start:\n{server.stdout.read()}")
-                time.sleep(0.2)
+    with serving(db_path) as base:
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
 
 
 def test_a_leaders_page_shows_the_timeline_chart_and_links_to_articles(served: str) -> None:

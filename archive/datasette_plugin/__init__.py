@@ -14,7 +14,10 @@ database looks as Datasette shows it. With its templates (``templates/`` beside 
 * an article's page reads like the article: its sanitized body (cleaned again here with nh3),
   images with captions, attachments, revisions, captures and the portal's URL;
 * the database page opens with charts of articles per month, per author and per section,
-  drawn here as inline SVG bars (no script, nothing fetched from elsewhere).
+  drawn here as inline SVG bars (no script, nothing fetched from elsewhere);
+* with a replayer configured (``plugins.tinlanhdao.replay_url``, which the project's metadata
+  reads from $TINLANHDAO_REPLAY_URL; see ``archive.replay``), each article row, search hit and
+  article page links to the replay of its capture, and the article page to each capture's.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ from typing import Any
 import nh3
 from datasette import hookimpl
 from markupsafe import Markup
+
+from archive.replay import replay_template, replay_url
+
+PLUGIN = "tinlanhdao"
 
 ARCHIVE_TABLES = {"articles", "migrations"}
 SEARCH_LIMIT = 50
@@ -112,9 +119,21 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         db = datasette.get_database(database)
         if view_name == "table" and table == "articles":
             found["tinlanhdao_compact"] = request is None or request.args.get("_view") != "columns"
+            link_template = replay_config(datasette, database)
+
+            async def replay_links(display_rows: list) -> dict[str, str]:
+                """{article id as the row shows it: replay link} for the rows shown."""
+                ids = [cell["raw"] for row in display_rows for cell in row
+                       if cell["column"] == "id"]  # fmt: skip
+                links = await article_replay_links(db, link_template, ids)
+                return {str(article_id): link for article_id, link in links.items()}
+
+            found["tinlanhdao_replay_links"] = replay_links
         elif view_name == "row" and table == "articles" and request is not None:
             pk = request.url_vars.get("pks", "")
-            found["tinlanhdao_article"] = await _article_page(db, pk)
+            found["tinlanhdao_article"] = await _article_page(
+                db, pk, replay_config(datasette, database)
+            )
         elif view_name == "database":
             from archive.datasette_plugin.charts import archive_charts
 
@@ -124,7 +143,47 @@ def extra_template_vars(template, database, table, view_name, request, datasette
     return variables
 
 
-async def _article_page(db: Any, pk: str) -> dict[str, Any] | None:
+def replay_config(datasette: Any, database: str) -> str:
+    """The replay link template configured for ``database`` ('' for none): Datasette's plugin
+    configuration ``replay_url`` of the ``tinlanhdao`` plugin, per database or for all."""
+    config = datasette.plugin_config(PLUGIN, database=database) or {}
+    value = config.get("replay_url") if isinstance(config, dict) else None
+    return replay_template(value if isinstance(value, str) else "")
+
+
+def replay_problem(template: str) -> str:
+    """Why ``template`` makes no replay links ('' when it makes them, or none is set)."""
+    try:
+        replay_url("http://example.org/", "2000-01-01T00:00:00Z", template)
+    except ValueError as problem:
+        return f"No replay links: {problem}"
+    return ""
+
+
+def _replay(url: str, fetched_at: str, template: str) -> str:
+    try:
+        return replay_url(url, fetched_at, template)
+    except ValueError:
+        return ""  # the article page says why (see ``replay_problem``)
+
+
+async def article_replay_links(db: Any, template: str, article_ids: list[Any]) -> dict[int, str]:
+    """{article id: link to the replay of the capture its current version came from}, for the
+    ``article_ids`` that have one; {} when no replayer is configured."""
+    ids = [int(i) for i in article_ids if isinstance(i, int) or str(i).isdigit()]
+    if not template or not ids or not await db.table_exists("captures"):
+        return {}
+    rows = await db.execute(
+        "SELECT articles.id, captures.url, captures.fetched_at FROM articles "
+        "JOIN captures ON captures.id = articles.capture_id "
+        f"WHERE articles.id IN ({', '.join('?' for _ in ids)})",
+        ids,
+    )
+    links = {row[0]: _replay(row[1], row[2], template) for row in rows.rows}
+    return {article_id: link for article_id, link in links.items() if link}
+
+
+async def _article_page(db: Any, pk: str, replay: str = "") -> dict[str, Any] | None:
     """Everything the article page shows, or None if ``pk`` is not an article id."""
     if not pk.isdigit():
         return None
@@ -154,10 +213,16 @@ async def _article_page(db: Any, pk: str) -> dict[str, Any] | None:
     captures = []
     if await db.table_exists("captures"):
         captures = await listed(
-            "SELECT id, fetched_at, http_status, record_type, warc_file, offset FROM captures "
-            "WHERE article_id = ? ORDER BY id"
+            "SELECT id, url, fetched_at, http_status, record_type, warc_file, offset "
+            "FROM captures WHERE article_id = ? ORDER BY id"
         )
+    for capture in captures:
+        capture["replay"] = _replay(capture["url"], capture["fetched_at"], replay)
+        if capture["id"] == article.get("capture_id"):
+            article["replay"] = capture["replay"]
     article["captures"] = captures
+    article["replaying"] = bool(replay)
+    article["replay_problem"] = replay_problem(replay)
     article["body_has_images"] = "<img" in str(article["body_markup"])
     return article
 
@@ -207,10 +272,14 @@ async def _search_page(datasette, request, database: str, query: str):
         )  # fmt: skip
 
     error, hits = "", []
+    db = datasette.get_database(database)
     try:
-        hits = await datasette.get_database(database).execute_fn(run)
+        hits = await db.execute_fn(run)
     except (QueryError, ValueError) as problem:
         error = str(problem)
+    replay = await article_replay_links(
+        db, replay_config(datasette, database), [hit.id for hit in hits]
+    )
     results = [
         {
             "id": hit.id,
@@ -220,6 +289,7 @@ async def _search_page(datasette, request, database: str, query: str):
             "title": _marked(hit.title_marked),
             "snippet": _marked(hit.snippet),
             "link": datasette.urls.row(database, "articles", str(hit.id)),
+            "replay": replay.get(hit.id, ""),
         }
         for hit in hits
     ]

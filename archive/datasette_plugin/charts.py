@@ -68,29 +68,39 @@ def every_month(counts: dict[str, int]) -> list[tuple[str, int]]:
     return months[-MONTHS_SHOWN:]
 
 
+LABEL_EVERY = 6  # months between the labels under a column chart
+
+
 def column_chart(points: list[tuple[str, int]], label: str, height: int = 180) -> Markup:
-    """Vertical bars, one per (label, count), oldest left; a label under every sixth bar."""
+    """Vertical bars, one per (label, count), oldest left; a label under the newest bar, every
+    sixth one before it, and the oldest when there is room. The labels slant down to the
+    right: the drawing is wide and tall enough for the last one."""
     if not points:
         return Markup("<p>No dated articles yet.</p>")
-    step, top, gap = 14, max(1, max(count for _, count in points)), 2
-    width = 40 + step * len(points)
+    step, top, gap, left = 14, max(1, max(count for _, count in points)), 2, 40
+    # A slanted 'YYYY-MM' label reaches about 45 px right of and 40 px below its bar.
+    label_room = 50
+    bars_end = left + step * len(points)
+    width, full_height = bars_end + label_room, height + label_room
     parts = [
         f'<svg class="tld-chart" role="img" aria-label="{escape(label)}" '
-        f'viewBox="0 0 {width} {height + 40}" width="{width}" height="{height + 40}" '
+        f'viewBox="0 0 {width} {full_height}" width="{width}" height="{full_height}" '
         'xmlns="http://www.w3.org/2000/svg">',
-        f'<text x="0" y="12" class="tld-axis">{top}</text>',
-        f'<line x1="36" y1="{height}" x2="{width}" y2="{height}" class="tld-base"/>',
+        f'<text x="{left - 6}" y="{24}" class="tld-axis" text-anchor="end">{top}</text>',
+        f'<text x="{left - 6}" y="{height}" class="tld-axis" text-anchor="end">0</text>',
+        f'<line x1="{left - 4}" y1="{height}" x2="{bars_end}" y2="{height}" class="tld-base"/>',
     ]
     for n, (name, count) in enumerate(points):
         bar = round((height - 20) * count / top)
-        x = 40 + n * step
+        x = left + n * step
         parts.append(
             f'<rect class="tld-bar" x="{x}" y="{height - bar}" width="{step - gap}" '
             f'height="{bar}"><title>{escape(str(name))}: {count}</title></rect>'
         )
-        if n % 6 == 0 or n == len(points) - 1:
+        from_newest = len(points) - 1 - n
+        if from_newest % LABEL_EVERY == 0 or (n == 0 and from_newest % LABEL_EVERY >= 3):
             parts.append(
-                f'<text class="tld-axis" x="{x}" y="{height + 14}" '
+                f'<text class="tld-axis tld-label" x="{x}" y="{height + 14}" '
                 f'transform="rotate(40 {x} {height + 14})">{escape(str(name))}</text>'
             )
     parts.append("</svg>")

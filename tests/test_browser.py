@@ -143,7 +143,8 @@ def test_articles_table_is_a_reading_list(served_archive: str, browser_page, tmp
     screenshot(page, "articles-table-narrow", tmp_path)
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.click("text=Show every column")
-    assert "_view=columns" in page.url
+    page.wait_for_url("**_view=columns**")
+    page.locator("table.rows-and-columns th").first.wait_for()  # the new page has its table
     headers = page.locator("table.rows-and-columns th").all_inner_texts()
     assert {"body_html", "content_hash", "published_date"} <= {h.strip() for h in headers}
 

@@ -8,9 +8,9 @@ A command that writes first asks what the file at its path is (``what_is``):
   tables);
 - ``foreign``: any other SQLite database, or a file that is not SQLite at all.
 
-Looking never writes: the file is read with Python's own ``open`` (the header) and, when it is
-SQLite, through a connection with ``immutable=1`` (no lock, no ``-shm`` or ``-wal`` made beside
-it), or ``mode=ro`` when a live ``-wal`` file says the last writes are still in it.
+Looking never writes, and only SQLite reads the file (see ``what_is``): through a connection
+with ``immutable=1`` (no lock, no ``-shm`` or ``-wal`` made beside it), or ``mode=ro`` when a
+live ``-wal`` file says the last writes are still in it.
 
 Output paths are checked the same way: the folder an output goes into must exist (it is never
 created on the user's behalf), and an existing file is replaced only if we wrote it. Each
@@ -28,7 +28,6 @@ from typing import Literal
 
 from archive.errors import ArchiveError, ArchiveNotFound
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 # The tables that make a SQLite file a tinlanhdao archive (every schema version has them).
 ARCHIVE_TABLES = frozenset({"migrations", "articles", "crawl_runs"})
 SOFTWARE = "tinlanhdao"
@@ -62,15 +61,16 @@ def what_is(path: str | Path) -> tuple[Kind, str]:
         return "foreign", "not a regular file"
     if path.stat().st_size == 0:
         return "empty", "an empty file"
-    with open(path, "rb") as stream:
-        header = stream.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        return "foreign", "not a SQLite database"
+    # Only SQLite opens the file: closing a descriptor of our own on it would drop the SQLite
+    # locks this process holds (POSIX locks are per process), and then another process could
+    # take the WAL for abandoned and delete it under a writer of ours, losing its commits.
     try:
         with closing(read_only_connection(path)) as connection:
             rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             tables = {row["name"] for row in rows}
     except sqlite3.DatabaseError as error:
+        if "not a database" in str(error):  # SQLITE_NOTADB: the header is not SQLite's
+            return "foreign", "not a SQLite database"
         return "foreign", f"an unreadable SQLite file ({error})"
     if not tables:
         return "empty", "a SQLite database without tables"

@@ -290,3 +290,26 @@ def test_no_other_process_commits_between_a_writes_first_read_and_its_write(tmp_
     assert writer.db.execute("select count(*) from failures").fetchone() == (1,)
     other.close()
     writer.close()
+
+
+def test_opening_the_archive_again_in_the_crawl_process_keeps_its_writes(tmp_path):
+    """The crawl opens the archive twice: the run writes, the spider reads (``Archive(path,
+    readonly=True)``). Opening it again must not drop the writer's SQLite locks (POSIX locks
+    belong to the process: closing any descriptor on the file drops them all). Without its
+    locks, a reader elsewhere that closes its connection takes itself for the last one and
+    deletes the WAL under the writer, whose later commits are then lost. Found when a crawl
+    paused with Ctrl-C lost its last article and the record of its end."""
+    path = tmp_path / "tinlanhdao.db"
+    writer = Archive(path)
+    storing.record_failure(writer.db, "http://x.test/1", "http_500", 500)
+    spider = Archive(path, readonly=True)  # what the spider does once the run has started
+    elsewhere = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                 "c.execute('select count(*) from failures').fetchone(); c.close()")
+    subprocess.run([sys.executable, "-c", elsewhere, str(path)], check=True, timeout=60)
+    assert Path(f"{path}-wal").exists()  # the reader elsewhere knew it was not the last one
+    storing.record_failure(writer.db, "http://x.test/2", "http_500", 500)
+    writer.close()
+    spider.close()
+    with sqlite3.connect(path) as after:
+        assert after.execute("select url from failures order by url").fetchall() == [
+            ("http://x.test/1",), ("http://x.test/2",)]

@@ -15,7 +15,8 @@ no AutoThrottle, 8 concurrent requests; for this local benchmark only). It repor
 - peak RSS of a full crawl of the small section against the big one (target: < 300 MB, flat);
 - the crawl's CPU per page against a bare Scrapy spider's (``BareSpider`` below: the same
   listing and article pages downloaded with the same settings, no extraction, no storage), in
-  one process each (target: at most 3x);
+  one process each (target: at most 3x; Scrapy's defaults for the bare spider, and again with
+  the crawl's CONCURRENT_ITEMS, which shows what our own code costs per page);
 - the archive lookups the spider makes (``known_urls`` of 20 URLs, ``walk_completed``).
 
 Each command's CPU time and peak RSS are its own (``wait4`` and ``VmHWM``). Figures, with the
@@ -42,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from archive import Archive, reading, runs  # noqa: E402
 from bench.synthetic_portal import SyntheticPortal  # noqa: E402
+from crawler.settings import CONCURRENT_ITEMS as CRAWL_CONCURRENT_ITEMS  # noqa: E402
 
 SCRAPY = str(Path(sys.executable).parent / "scrapy")
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
@@ -129,9 +131,9 @@ def crawl(label: str, portal: SyntheticPortal, archive: Path) -> Run:
     return measured(label, portal, command, ROOT, env)
 
 
-def bare(label: str, portal: SyntheticPortal, workdir: Path) -> Run:
+def bare(label: str, portal: SyntheticPortal, workdir: Path, *settings: str) -> Run:
     command = [SCRAPY, "runspider", str(Path(__file__).resolve()), "-a",
-               f"start_url={portal.section_url}", *FAST]  # fmt: skip
+               f"start_url={portal.section_url}", *FAST, *settings]  # fmt: skip
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("SCRAPY_SETTINGS_MODULE", None)
     return measured(label, portal, command, workdir, env)  # outside the project
@@ -171,6 +173,8 @@ def main() -> None:
         with SyntheticPortal(args.articles) as portal:
             big = workdir / "big.db"
             base = bare("bare Scrapy spider, full walk", portal, workdir)
+            alike = bare(f"bare spider, CONCURRENT_ITEMS={CRAWL_CONCURRENT_ITEMS}", portal,
+                         workdir, "-s", f"CONCURRENT_ITEMS={CRAWL_CONCURRENT_ITEMS}")
             full = crawl("tinlanhdao, first run (full walk)", portal, big)
             print(describe(big))
             unchanged = crawl("tinlanhdao, unchanged re-run", portal, big)
@@ -192,6 +196,9 @@ def main() -> None:
     print(f"  CPU per page, crawl / bare spider (target <= 3): "
           f"{full.cpu_ms_per_page / base.cpu_ms_per_page:.2f} "
           f"({full.cpu_ms_per_page:.2f} / {base.cpu_ms_per_page:.2f} ms)")
+    print(f"  the same against the bare spider with the crawl's CONCURRENT_ITEMS: "
+          f"{full.cpu_ms_per_page / alike.cpu_ms_per_page:.2f} "
+          f"({full.cpu_ms_per_page:.2f} / {alike.cpu_ms_per_page:.2f} ms)")
 
 
 if __name__ == "__main__":

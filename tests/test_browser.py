@@ -10,13 +10,12 @@ Needs ``pip install playwright`` (its wheel ships the driver; no ``playwright in
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 from support.articles import build_archive, da_nang_article, other_article, seed_article
-from support.browser import serving
+from support.browser import screenshot, serving
 
 from crawler.article import Article
 
@@ -94,14 +93,6 @@ def test_search_box_finds_the_seed_article(served_archive: str) -> None:
             assert "1 article for" in page.content()
         finally:
             browser.close()
-
-
-def screenshot(page, name: str, tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("TINLANHDAO_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
 
 
 @pytest.fixture

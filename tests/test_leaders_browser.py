@@ -1,5 +1,6 @@
 """The leader pages in a real browser: `tinlanhdao serve` as a user starts it, headless
 Chromium (Debian's package) driven by Playwright, on an archive of articles written by us.
+The list of leaders and a leader's page are saved as screenshots (see support.browser).
 
 Skipped with the reason when Playwright or Chromium is missing.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.browser import serving
+from support.browser import screenshot, serving
 
 from archive import Archive
 from crawler.article import Article
@@ -48,14 +49,17 @@ def served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         yield base
 
 
-def test_a_leaders_page_shows_the_timeline_chart_and_links_to_articles(served: str) -> None:
+def test_a_leaders_page_shows_the_timeline_chart_and_links_to_articles(
+    served: str, tmp_path: Path
+) -> None:
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
         )
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{served}/tinlanhdao/-/leaders")
+            screenshot(page, "leaders", tmp_path)
             rows = page.locator("table.leaders tbody tr")
             assert rows.count() == 2
             assert rows.nth(0).inner_text().split("\t")[:2] == ["Hồ Thị Năm", "3"]
@@ -72,6 +76,7 @@ def test_a_leaders_page_shows_the_timeline_chart_and_links_to_articles(served: s
             # January's bar is twice as tall as April's, as drawn on the screen.
             assert bars.nth(0).bounding_box()["height"] == pytest.approx(
                 2 * bars.nth(1).bounding_box()["height"], rel=0.05)
+            screenshot(page, "leader-page", tmp_path)
             listed = page.locator("table.leader-articles tbody tr")
             assert listed.count() == 3
             assert "inspects" in listed.nth(0).inner_text()

@@ -1,5 +1,6 @@
 """Facets by leader and by activity on Datasette's articles table (archive/leaders/web/facets.py):
-the counts, and that following a facet's link filters the table to exactly those articles.
+the counts, and that following a facet's link filters the table to exactly those articles;
+and the person page's month chart.
 
 Served in process through Datasette's own ASGI client, built as `tinlanhdao serve` builds it
 (archive.web.build_datasette); the articles are written by us, the people invented.
@@ -9,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from archive import Archive
+from archive.leaders.web import month_chart
 from archive.web import build_datasette
 from crawler.article import Article
 
@@ -149,3 +152,21 @@ def test_a_facet_over_its_time_limit_is_reported_as_timed_out(datasette, monkeyp
 
     html = asyncio.run(fetch())
     assert html.status_code == 200 and "These facets timed out: leader" in html.text
+
+
+def test_the_month_chart_shows_every_month_its_count_and_its_name() -> None:
+    """The person page's chart (archive.leaders.web.month_chart): empty months are there as
+    gaps, each bar says its count, and up to two years every month is named; a longer span
+    names each January and its two ends."""
+    short = str(month_chart([{"month": "2023-01", "articles": 2},
+                             {"month": "2023-04", "articles": 1}]))  # fmt: skip
+    assert re.findall(r'data-month="([\d-]+)" data-articles="(\d+)"', short) == [
+        ("2023-01", "2"), ("2023-04", "1")]
+    labels = re.findall(r">(\d{4}-\d{2})</text>", short)
+    assert labels == ["2023-01", "2023-02", "2023-03", "2023-04"]
+    assert re.findall(r'text-anchor="middle">(\d+)</text>', short) == ["2", "1"]
+    long = str(month_chart([{"month": "2019-11", "articles": 1},
+                            {"month": "2023-02", "articles": 4}]))  # fmt: skip
+    assert re.findall(r">(\d{4}-\d{2})</text>", long) == [
+        "2019-11", "2020-01", "2021-01", "2022-01", "2023-01", "2023-02"]
+    assert month_chart([]) == ""

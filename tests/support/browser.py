@@ -1,5 +1,5 @@
 """`tinlanhdao serve` started as a user starts it, for the browser tests: on a free loopback
-port, waited for until it answers, stopped afterwards."""
+port, waited for until it answers, stopped afterwards; and the screenshots they save."""
 
 from __future__ import annotations
 
@@ -72,3 +72,13 @@ def serving(db_path: Path, seconds: float = 30) -> Iterator[str]:
             server.kill()
             server.wait()
         log.close()
+
+
+def screenshot(page, name: str, tmp_path: Path) -> Path:
+    """Save the page as ``name``.png in $TINLANHDAO_SCREENSHOTS if set, else in ``tmp_path``,
+    for a person to look at."""
+    folder = Path(os.environ.get("TINLANHDAO_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

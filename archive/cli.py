@@ -155,7 +155,10 @@ def search(
         click.echo(dumps([hit.to_dict() for hit in hits]))
         return
     if not hits:
-        click.echo(f"No articles match {query!r}.")
+        limits = [f"{name} {value!r}" for name, value in
+                  (("since", since), ("until", until), ("by", author), ("mentioning", leader))
+                  if value]  # fmt: skip
+        click.echo(f"No articles match {query!r}{' ' + ', '.join(limits) if limits else ''}.")
         return
     for rank, hit in enumerate(hits, start=1):
         click.echo(f"{rank}. {hit.title_marked}")

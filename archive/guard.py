@@ -20,6 +20,7 @@ failed check raises ``NotOurs`` (an ``ArchiveError``) with a one-line message.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import zipfile
 from contextlib import closing
@@ -61,6 +62,8 @@ def what_is(path: str | Path) -> tuple[Kind, str]:
         return "foreign", "not a regular file"
     if path.stat().st_size == 0:
         return "empty", "an empty file"
+    if not os.access(path, os.R_OK):
+        return "foreign", "a file this user may not read"
     # Only SQLite opens the file: closing a descriptor of our own on it would drop the SQLite
     # locks this process holds (POSIX locks are per process), and then another process could
     # take the WAL for abandoned and delete it under a writer of ours, losing its commits.

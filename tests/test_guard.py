@@ -73,8 +73,20 @@ def test_what_is_names_each_kind(tmp_path: Path, bad_files: dict[str, Path]) -> 
     assert guard.what_is(bad_files["empty"])[0] == "empty"
     assert guard.what_is(bad_files["tableless"])[0] == "empty"
     assert guard.what_is(bad_files["foreign"])[0] == "foreign"
-    assert guard.what_is(bad_files["text"])[0] == "foreign"
+    assert guard.what_is(bad_files["text"]) == ("foreign", "not a SQLite database")
     assert guard.what_is(tmp_path)[0] == "foreign"
+    fake = tmp_path / "fake.db"  # SQLite's header, then someone's text
+    fake.write_bytes(b"SQLite format 3\x00" + b"not really a database\n" * 300)
+    assert guard.what_is(fake)[0] == "foreign"
+
+
+def test_a_file_this_user_may_not_read_is_refused_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive_path = tmp_path / "archive.db"
+    Archive(archive_path).close()
+    monkeypatch.setattr(guard.os, "access", lambda path, mode: False)  # root reads anything
+    assert guard.what_is(archive_path) == ("foreign", "a file this user may not read")
 
 
 @pytest.mark.parametrize("command", WRITING_COMMANDS, ids=lambda c: c[0])

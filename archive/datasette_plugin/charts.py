@@ -53,9 +53,9 @@ async def archive_charts(db: Any) -> list[Chart]:
     ]
 
 
-def every_month(counts: dict[str, int]) -> list[tuple[str, int]]:
+def every_month(counts: dict[str, int], shown: int | None = MONTHS_SHOWN) -> list[tuple[str, int]]:
     """(month, count) for every month from the first to the last of ``counts`` ('YYYY-MM'
-    keys), months without articles at 0, the last MONTHS_SHOWN of them."""
+    keys), months without articles at 0; the last ``shown`` of them (None: all)."""
     if not counts:
         return []
     first, last = min(counts), max(counts)
@@ -65,43 +65,54 @@ def every_month(counts: dict[str, int]) -> list[tuple[str, int]]:
         key = f"{year:04d}-{month:02d}"
         months.append((key, counts.get(key, 0)))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months[-MONTHS_SHOWN:]
+    return months if shown is None else months[-shown:]
 
 
-LABEL_EVERY = 6  # months between the labels under a column chart
+LABEL_EVERY_MONTH_UP_TO = 24  # months; a longer chart names each January and its two ends
 
 
-def column_chart(points: list[tuple[str, int]], label: str, height: int = 180) -> Markup:
-    """Vertical bars, one per (label, count), oldest left; a label under the newest bar, every
-    sixth one before it, and the oldest when there is room. The labels slant down to the
-    right: the drawing is wide and tall enough for the last one."""
+def column_chart(points: list[tuple[str, int]], label: str, height: int = 180,
+                 css_class: str = "tld-chart") -> Markup:  # fmt: skip
+    """Vertical bars, one per (month, count), oldest left, the scale's top and zero on the
+    left. Up to LABEL_EVERY_MONTH_UP_TO months the bars are wide, each has its count over it
+    and every month is named; a longer chart names each January and its two ends. The names
+    slant down to the right: the drawing is wide and tall enough for the last one. A month
+    with articles is a ``rect.month`` with ``data-month`` and ``data-articles``; an empty one
+    is an empty slot."""
     if not points:
         return Markup("<p>No dated articles yet.</p>")
-    step, top, gap, left = 14, max(1, max(count for _, count in points)), 2, 40
-    # A slanted 'YYYY-MM' label reaches about 45 px right of and 40 px below its bar.
+    few = len(points) <= LABEL_EVERY_MONTH_UP_TO
+    step, gap, left = (24 if few else 14), 2, 40
+    top = max(1, max(count for _, count in points))
+    # A slanted 'YYYY-MM' name reaches about 25 px right of and 45 px below its bar.
     label_room = 50
     bars_end = left + step * len(points)
     width, full_height = bars_end + label_room, height + label_room
     parts = [
-        f'<svg class="tld-chart" role="img" aria-label="{escape(label)}" '
+        f'<svg class="{escape(css_class)}" role="img" aria-label="{escape(label)}" '
         f'viewBox="0 0 {width} {full_height}" width="{width}" height="{full_height}" '
         'xmlns="http://www.w3.org/2000/svg">',
         f'<text x="{left - 6}" y="{24}" class="tld-axis" text-anchor="end">{top}</text>',
         f'<text x="{left - 6}" y="{height}" class="tld-axis" text-anchor="end">0</text>',
         f'<line x1="{left - 4}" y1="{height}" x2="{bars_end}" y2="{height}" class="tld-base"/>',
     ]
+    last = len(points) - 1
     for n, (name, count) in enumerate(points):
         bar = round((height - 20) * count / top)
         x = left + n * step
+        name = escape(str(name))
+        data = f' data-month="{name}" data-articles="{count}"' if count else ""
         parts.append(
-            f'<rect class="tld-bar" x="{x}" y="{height - bar}" width="{step - gap}" '
-            f'height="{bar}"><title>{escape(str(name))}: {count}</title></rect>'
+            f'<rect class="tld-bar{" month" if count else ""}"{data} x="{x}" y="{height - bar}" '
+            f'width="{step - gap}" height="{bar}"><title>{name}: {count}</title></rect>'
         )
-        from_newest = len(points) - 1 - n
-        if from_newest % LABEL_EVERY == 0 or (n == 0 and from_newest % LABEL_EVERY >= 3):
+        if few and count:
+            parts.append(f'<text class="tld-axis" x="{x + (step - gap) / 2}" '
+                         f'y="{height - bar - 3}" text-anchor="middle">{count}</text>')
+        if few or n in (0, last) or name.endswith("-01"):
             parts.append(
                 f'<text class="tld-axis tld-label" x="{x}" y="{height + 14}" '
-                f'transform="rotate(40 {x} {height + 14})">{escape(str(name))}</text>'
+                f'transform="rotate(60 {x} {height + 14})">{name}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -24,6 +24,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup
 
+from archive.datasette_plugin.charts import column_chart, every_month
 from archive.leaders.report import leaders, timeline
 from archive.leaders.web.facets import ActivityFacet, LeaderFacet, leader_filters
 
@@ -32,10 +33,6 @@ FACETS = {
     "activities": ["activity"],
     "article_leaders": ["activity", {"array": "leaders"}, "year"],
 }
-CHART_HEIGHT = 120  # the month chart's bars, at most
-CHART_WIDTH = 600  # the bars together, unless each would be narrower than MIN_BAR_WIDTH
-MIN_BAR_WIDTH, MAX_BAR_WIDTH = 6, 36
-LABEL_EVERY_MONTH_UP_TO = 24  # months; a longer chart labels each January and the ends
 
 
 async def _leader_database(datasette: Any, name: str) -> Any:
@@ -77,56 +74,14 @@ async def leader_page(datasette: Any, request: Any) -> Response:
     )
 
 
-def _month_range(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:7])
-    months = []
-    while f"{year:04d}-{month:02d}" <= last:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
 def month_chart(months: list[dict[str, Any]]) -> Markup:
-    """An SVG bar chart of articles per month, every month from the first to the last one
-    (empty months included, so gaps show): the count over each bar, the scale's top and zero
-    on the left, and the month under each bar (under each January and the ends when there
-    are more than LABEL_EVERY_MONTH_UP_TO months)."""
+    """The person's articles per month, every month of the span (the home page's column chart,
+    archive.datasette_plugin.charts)."""
     if not months:
         return Markup("")
     counts = {m["month"]: m["articles"] for m in months}
-    every = _month_range(months[0]["month"], months[-1]["month"])
-    top = max(counts.values())
-    bar = max(MIN_BAR_WIDTH, min(MAX_BAR_WIDTH, CHART_WIDTH // len(every)))
-    left, above, below = 30, 16, 48  # room for the scale, the counts, the month labels
-    width = left + bar * len(every) + 10
-    base = above + CHART_HEIGHT
-    parts = [
-        f'<svg class="leader-timeline" role="img" width="{width}" height="{base + below}" '
-        f'viewBox="0 0 {width} {base + below}" xmlns="http://www.w3.org/2000/svg" '
-        'font-family="sans-serif" font-size="11"><title>Articles per month</title>',
-        f'<text x="{left - 6}" y="{above + 4}" text-anchor="end">{top}</text>',
-        f'<text x="{left - 6}" y="{base}" text-anchor="end">0</text>',
-    ]
-    label_all = len(every) <= LABEL_EVERY_MONTH_UP_TO
-    for index, month in enumerate(every):
-        x = left + index * bar
-        count = counts.get(month, 0)
-        if count:
-            height = max(2, round(CHART_HEIGHT * count / top))
-            parts.append(
-                f'<rect class="month" data-month="{month}" data-articles="{count}" x="{x + 1}" '
-                f'y="{base - height}" width="{bar - 2}" height="{height}" '
-                f'fill="#3b6ea5"><title>{month}: {count}</title></rect>'
-            )
-            if bar >= 14:
-                parts.append(f'<text x="{x + bar / 2}" y="{base - height - 3}" '
-                             f'text-anchor="middle">{count}</text>')
-        if label_all or index in (0, len(every) - 1) or month.endswith("-01"):
-            parts.append(f'<text x="{x + bar / 2}" y="{base + 12}" text-anchor="end" '
-                         f'transform="rotate(-45 {x + bar / 2} {base + 12})">{month}</text>')
-    parts.append(f'<line x1="{left}" y1="{base}" x2="{width - 10}" y2="{base}" '
-                 'stroke="#999"/></svg>')
-    return Markup("".join(parts))
+    return column_chart(every_month(counts, shown=None), "articles per month",
+                        css_class="tld-chart leader-timeline")
 
 
 @hookimpl

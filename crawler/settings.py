@@ -78,8 +78,8 @@ WARC_MAX_BYTES = 100 * 1024 * 1024  # a WARC file this big is closed and the nex
 # every response (its cache misses bound methods); the project's callbacks return nothing.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 # Scrapy starts CONCURRENT_ITEMS tasks for the output of every response. An article page gives
-# one item and a listing page requests, so one at a time loses nothing, and Scrapy's 100 cost
-# about a fifth of a crawl's CPU (bench/RESULTS.md).
+# one item and a listing page requests, so one at a time loses nothing; Scrapy's 100 cost a
+# bare spider about 1 of its 2 ms of CPU a page (bench/RESULTS.md, bench_runs).
 CONCURRENT_ITEMS = 1
 ITEM_PIPELINES = {
     "crawler.pipelines.ValidatePipeline": 100,
